@@ -1,0 +1,3 @@
+from superspec.cli.main import main
+
+main()

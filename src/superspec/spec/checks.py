@@ -1,0 +1,81 @@
+"""Checks across keys that the schema alone cannot express (each finding is located)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+from superspec.errors import Location, SpecError
+from superspec.spec.layers import Layer
+from superspec.spec.merge import Merged
+from superspec.spec.models import KNOWN_RUNNERS, Spec
+from superspec.spec.stages import StageCycle, stage_order
+from superspec.spec.validate import known_keys, path_exists_in_schema
+from superspec.spec.yamlsource import KeyPath
+
+Locate = Callable[[KeyPath], Location]
+
+
+def check_lock_paths(layer: Layer) -> list[SpecError]:
+    """A lock on a path no spec can contain would silently lock nothing: refuse it."""
+    problems = []
+    for index, dotted in enumerate(layer.data.get("locked") or []):
+        path = tuple(dotted.split("."))
+        if "" in path or not path_exists_in_schema(path):
+            hint = _hint(path)
+            problems.append(SpecError(
+                f"locked path '{dotted}' is not a key of the spec format{hint}",
+                location=layer.location(("locked", str(index))),
+            ))
+    return problems
+
+
+def check_semantics(spec: Spec, locate: Locate) -> list[SpecError]:
+    problems: list[SpecError] = []
+    stages = spec.pipeline.stages
+    envs = spec.environments
+
+    def problem(path: KeyPath, message: str) -> None:
+        problems.append(SpecError(message, location=locate(path)))
+
+    def check_env(path: KeyPath, name: str) -> None:
+        if name not in envs:
+            known = ", ".join(envs) or "none defined"
+            problem(path, f"unknown environment '{name}' (environments: {known})")
+
+    if not stages:
+        problem(("pipeline", "stages"), "the pipeline has no stages")
+    for stage_id, stage in stages.items():
+        base = ("pipeline", "stages", stage_id)
+        runner = stage.run or (stage_id if stage_id in KNOWN_RUNNERS else None)
+        if runner is None and stage.script is None:
+            problem(base, f"stage '{stage_id}' has no runner: set 'run:' "
+                          f"({', '.join(KNOWN_RUNNERS)}) or 'script:'")
+        if runner == "script" and not stage.script:
+            problem(base, f"stage '{stage_id}' runs 'script' but has no 'script:' commands")
+        if runner in ("deploy", "release") and not stage.env:
+            problem(base, f"stage '{stage_id}' runs '{runner}' and needs 'env:'")
+        if stage.env is not None:
+            check_env(base + ("env",), stage.env)
+        for index, name in enumerate(stage.envs or []):
+            check_env(base + ("envs", str(index)), name)
+        if stage.after is not None and stage.after not in stages:
+            problem(base + ("after",), f"'after: {stage.after}' names no stage of this pipeline")
+        if stage.after == stage_id:
+            problem(base + ("after",), f"stage '{stage_id}' cannot come after itself")
+    if not problems:
+        try:
+            stage_order(spec)
+        except StageCycle as cycle:
+            problem(("pipeline", "stages", cycle.stages[0], "after"), str(cycle))
+    return problems
+
+
+def _hint(path: KeyPath) -> str:
+    for depth in range(len(path)):
+        if not path_exists_in_schema(path[: depth + 1]):
+            close = difflib.get_close_matches(path[depth], known_keys(path[:depth]), n=1)
+            if close:
+                return f"; did you mean '{'.'.join(path[:depth] + (close[0],))}'?"
+            return ""
+    return ""

@@ -1,0 +1,67 @@
+"""The effective spec: merged layers, validated model, provenance and locks, in one value."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from superspec.errors import Location, SpecError
+from superspec.spec.checks import check_lock_paths, check_semantics
+from superspec.spec.layers import Layer, load_chain
+from superspec.spec.merge import Lock, Merged, Origin, merge_chain
+from superspec.spec.models import Spec
+from superspec.spec.validate import check_layer_keys, locate, validate_merged
+from superspec.spec.yamlsource import KeyPath
+
+
+@dataclass(frozen=True)
+class EffectiveSpec:
+    path: Path  # the project's spec file
+    layers: list[Layer]  # top (company) first
+    merged: Merged
+    model: Spec
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The merged data, keyed as written in YAML."""
+        return self.merged.data
+
+    @property
+    def locks(self) -> list[Lock]:
+        return self.merged.locks
+
+    def origin(self, path: str | KeyPath) -> Origin | None:
+        return self.merged.provenance.get(_keypath(path))
+
+    def locate(self, path: str | KeyPath) -> Location:
+        """Where ``path`` was set (file, line, layer, key), for located runner errors."""
+        return locate(_keypath(path), self.merged, self.layers)
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the canonical JSON of the effective data: the same spec, the same digest."""
+        canonical = json.dumps(self.data, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = ()) -> EffectiveSpec:
+    """Read, merge and validate a spec and its layers. Raises SpecError with every problem found."""
+    chain = load_chain(Path(spec_path), layer_dirs)
+    problems = [p for layer in chain for p in check_layer_keys(layer) + check_lock_paths(layer)]
+    if problems:
+        raise SpecError(problems)
+    merged = merge_chain(chain)
+    model = validate_merged(merged, chain)
+    problems = check_semantics(model, lambda path: locate(path, merged, chain))
+    if problems:
+        raise SpecError(problems)
+    return EffectiveSpec(path=chain[-1].path, layers=chain, merged=merged, model=model)
+
+
+def _keypath(path: str | KeyPath) -> KeyPath:
+    return tuple(path.split(".")) if isinstance(path, str) else path

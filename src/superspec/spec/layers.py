@@ -1,0 +1,156 @@
+"""Find and read the chain of layers a spec file extends: project -> department(s) -> company."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from superspec.errors import Location, SpecError
+from superspec.spec.yamlsource import Document, KeyPath, load_yaml
+
+KIND_RANK = {"company": 0, "department": 1, "project": 2}
+HEADER_KEYS = ("superspec", "kind", "name")
+LAYERS_ENV = "SUPERSPEC_LAYERS"
+
+
+@dataclass
+class Layer:
+    """One spec file of the chain."""
+
+    path: Path
+    doc: Document
+    kind: str
+    name: str
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.doc.data
+
+    def location(self, path: KeyPath) -> Location:
+        return Location(self.file, self.doc.line_of(path), layer=self.label, key=".".join(path))
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def layer_dirs_from(cli_dirs: Sequence[str | Path] = ()) -> list[Path]:
+    """``--layers`` directories first, then those of ``SUPERSPEC_LAYERS``."""
+    dirs = [Path(d) for d in cli_dirs]
+    dirs += [Path(d) for d in os.environ.get(LAYERS_ENV, "").split(os.pathsep) if d]
+    return dirs
+
+
+def load_chain(spec_path: Path, layer_dirs: Sequence[Path] = ()) -> list[Layer]:
+    """Read ``spec_path`` and every layer it extends. Returns the chain top (company) first."""
+    chain: list[Layer] = []
+    path = spec_path.resolve()
+    display = display_path(path)
+    while True:
+        if not path.is_file():
+            if chain:
+                child = chain[-1]
+                raise SpecError(
+                    f"extends '{child.data['extends']}', but {display} does not exist",
+                    location=child.location(("extends",)),
+                )
+            raise SpecError("spec file not found (use --spec PATH)", location=Location(display))
+        layer = _read_layer(path, display)
+        if chain:
+            _check_kind_order(chain[-1], layer)
+        chain.append(layer)
+        parent = layer.data.get("extends")
+        if parent is None:
+            break
+        path, display = _resolve_extends(layer, parent, layer_dirs)
+        seen = [c.path for c in chain]
+        if path in seen:
+            cycle = " -> ".join(c.file for c in chain[seen.index(path):]) + f" -> {display}"
+            raise SpecError(
+                f"extends cycle: {cycle}", location=layer.location(("extends",))
+            )
+    chain.reverse()
+    return chain
+
+
+def _read_layer(path: Path, display: str) -> Layer:
+    doc = load_yaml(path, display)
+    if not isinstance(doc.data, dict):
+        found = "an empty file" if doc.data is None else f"a {type(doc.data).__name__}"
+        raise SpecError(
+            f"a spec layer must be a YAML mapping, found {found}",
+            location=Location(display, doc.lines.get(())),
+        )
+    data = doc.data
+    layer_label = f"{data.get('kind', '?')} {data.get('name', '?')}"
+    problems: list[SpecError] = []
+
+    def problem(key: str, message: str) -> None:
+        line = doc.line_of((key,)) if key in data else doc.lines.get(())
+        problems.append(SpecError(message, location=Location(display, line, layer=layer_label, key=key)))
+
+    for key in HEADER_KEYS:
+        if key not in data:
+            problem(key, f"required in every layer file: add '{key}:'")
+    if "superspec" in data and data["superspec"] != 1:
+        problem("superspec", f"unsupported format version {data['superspec']!r}; this superspec reads version 1")
+    if "kind" in data and data["kind"] not in KIND_RANK:
+        problem("kind", f"must be one of company, department, project; got {data['kind']!r}")
+    if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()):
+        problem("name", "must be a non-empty string")
+    if "extends" in data and not isinstance(data["extends"], str):
+        problem("extends", "must be a path or a layer name (a string)")
+    locked = data.get("locked", [])
+    if not isinstance(locked, list) or not all(isinstance(p, str) and p for p in locked):
+        problem("locked", "must be a list of dotted paths (strings)")
+    if problems:
+        raise SpecError(problems)
+    return Layer(path=path, doc=doc, kind=data["kind"], name=data["name"])
+
+
+def _check_kind_order(child: Layer, parent: Layer) -> None:
+    child_rank, parent_rank = KIND_RANK[child.kind], KIND_RANK[parent.kind]
+    if parent_rank < child_rank or (parent_rank == child_rank == KIND_RANK["department"]):
+        return
+    raise SpecError(
+        f"a {child.kind} cannot extend a {parent.kind} ({parent.file}); "
+        "chains run project -> department(s) -> company",
+        location=child.location(("extends",)),
+    )
+
+
+def _resolve_extends(layer: Layer, ref: str, layer_dirs: Sequence[Path]) -> tuple[Path, str]:
+    """A path relative to the layer's file, or a name looked up as <dir>/<name>/superspec.yaml."""
+    if _looks_like_path(ref):
+        target = (layer.path.parent / ref).resolve()
+        return target, display_path(target)
+    candidates = [Path(d) / ref / "superspec.yaml" for d in layer_dirs]
+    for candidate in candidates:
+        if candidate.is_file():
+            target = candidate.resolve()
+            return target, display_path(target)
+    searched = ", ".join(display_path(c) for c in candidates) or "no layer directories given"
+    raise SpecError(
+        f"extends '{ref}': no such layer (searched: {searched}); "
+        f"pass --layers DIR or set {LAYERS_ENV}",
+        location=layer.location(("extends",)),
+    )
+
+
+def _looks_like_path(ref: str) -> bool:
+    return ref.endswith((".yaml", ".yml")) or ref.startswith(("./", "../", "/"))

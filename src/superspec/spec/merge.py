@@ -1,0 +1,173 @@
+"""Merge a chain of layers into one effective document, enforcing locks and recording provenance.
+
+Rules (SPEC-FORMAT.md): mappings merge key by key; scalars and lists are replaced; ``key: null``
+deletes. A path locked by a layer may not change in any layer below it (nor anything under it);
+re-stating the identical value is allowed. Every effective path remembers who set it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from superspec.errors import SpecError
+from superspec.spec.layers import Layer
+from superspec.spec.yamlsource import KeyPath
+
+CHAIN_KEYS = ("extends", "locked")  # describe the chain itself; not merged as data
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The file, line and layer that set an effective value."""
+
+    file: str
+    line: int | None
+    layer: str  # company | department | project
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.layer} {self.name}: {self.file}:{self.line}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "layer": self.layer, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A dotted path locked by a layer, for every layer below it."""
+
+    path: KeyPath
+    origin: Origin
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass
+class Merged:
+    data: dict[str, Any]
+    provenance: dict[KeyPath, Origin]
+    locks: list[Lock]
+
+
+def origin_of(layer: Layer, path: KeyPath) -> Origin:
+    return Origin(layer.file, layer.doc.line_of(path), layer.kind, layer.name)
+
+
+def merge_chain(chain: list[Layer]) -> Merged:
+    """Merge ``chain`` (top first). Raises SpecError listing every lock violation."""
+    merged = Merged(data={}, provenance={}, locks=[])
+    problems: list[SpecError] = []
+    for layer in chain:
+        _LayerMerge(merged, layer, problems).run()
+        for index, dotted in enumerate(layer.data.get("locked") or []):
+            lock_origin = origin_of(layer, ("locked", str(index)))
+            merged.locks.append(Lock(tuple(dotted.split(".")), lock_origin))
+    if problems:
+        raise SpecError(problems)
+    if merged.locks:
+        merged.data["locked"] = sorted({lock.dotted for lock in merged.locks})
+    return merged
+
+
+class _LayerMerge:
+    """Applies one layer onto the merged result so far."""
+
+    def __init__(self, merged: Merged, layer: Layer, problems: list[SpecError]) -> None:
+        self.merged = merged
+        self.layer = layer
+        self.problems = problems
+
+    def run(self) -> None:
+        body = {k: v for k, v in self.layer.data.items() if k not in CHAIN_KEYS}
+        self._merge_mapping(self.merged.data, body, ())
+
+    def _merge_mapping(self, target: dict[str, Any], source: dict[str, Any], path: KeyPath) -> None:
+        for key, value in source.items():
+            child = path + (key,)
+            old = target.get(key, _ABSENT)
+            if value is None:
+                self._check_locks(child, old, _ABSENT)
+                if old is not _ABSENT:
+                    del target[key]
+                    self._forget(child)
+            elif isinstance(value, dict) and isinstance(old, dict):
+                self.merged.provenance.setdefault(child, origin_of(self.layer, child))
+                self._merge_mapping(old, value, child)
+            else:
+                new = _without_nulls(value)
+                self._check_locks(child, old, new)
+                target[key] = new
+                self._forget(child)
+                self._remember(new, child)
+
+    def _check_locks(self, path: KeyPath, old: Any, new: Any) -> None:
+        """A lock on ``path``, on an ancestor of it, or on anything under it must keep its value."""
+        for lock in self.merged.locks:
+            if lock.path[: len(path)] == path:  # the lock is at or under what this layer replaces
+                rest = lock.path[len(path):]
+                before, after = _get(old, rest), _get(new, rest)
+            elif path[: len(lock.path)] == lock.path:  # this layer writes under the locked path
+                before, after = old, new
+            else:
+                continue
+            if not _same(before, after):
+                self.problems.append(self._violation(lock, path, before, after))
+                return
+
+    def _violation(self, lock: Lock, path: KeyPath, before: Any, after: Any) -> SpecError:
+        change = (
+            "deletes it" if after is _ABSENT
+            else f"sets it to {_show(after)}" if before is _ABSENT
+            else f"changes it from {_show(before)} to {_show(after)}"
+        )
+        return SpecError(
+            f"locked by {lock.origin.layer} {lock.origin.name} at {lock.origin.file}:"
+            f"{lock.origin.line} (locked: {lock.dotted}); this layer {change}",
+            location=self.layer.location(path),
+        )
+
+    def _forget(self, path: KeyPath) -> None:
+        size = len(path)
+        for key in [k for k in self.merged.provenance if k[:size] == path]:
+            del self.merged.provenance[key]
+
+    def _remember(self, value: Any, path: KeyPath) -> None:
+        self.merged.provenance[path] = origin_of(self.layer, path)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._remember(item, path + (key,))
+
+
+def _without_nulls(value: Any) -> Any:
+    """A newly created mapping has nothing to delete: its null entries are simply absent."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _get(value: Any, path: KeyPath) -> Any:
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return _ABSENT
+        value = value[key]
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is _ABSENT or b is _ABSENT:
+        return a is b
+    return _canonical(a) == _canonical(b)  # so that 1 and true, or 1 and 1.0, differ
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, default=repr, sort_keys=True)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."

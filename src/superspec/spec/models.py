@@ -1,0 +1,236 @@
+"""The pydantic model of the spec format (version 1), validated once on the merged layers.
+
+Keys are camelCase in YAML (``timeoutMinutes``); Python attributes are snake_case.
+Every model forbids unknown keys. See docs/spec-format.md for the user-facing reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+KNOWN_RUNNERS = ("enforce", "build", "test", "package", "deploy", "release", "script")
+ENVIRONMENT_CLASSES = ("development", "functional-test", "acceptance", "pre-release", "production")
+BUILD_TOOLS = ("maven", "gradle", "python", "npm", "go", "custom")
+STRATEGIES = ("blue-green", "rolling", "canary", "recreate")
+
+Kind = Literal["company", "department", "project"]
+BranchPatterns = str | list[str]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+# --- ci ---------------------------------------------------------------------------------------
+
+
+class DockerAgent(Model):
+    image: str
+    args: str | None = None
+
+
+class JenkinsAgent(Model):
+    label: str | None = None
+    docker: DockerAgent | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> JenkinsAgent:
+        if self.label is not None and self.docker is not None:
+            raise ValueError("set either 'label' or 'docker', not both")
+        return self
+
+
+class JenkinsOptions(Model):
+    timeout_minutes: int | None = Field(default=60, gt=0)
+    keep_builds: int | None = Field(default=30, gt=0)
+
+
+class JenkinsCi(Model):
+    library: str = "none"
+    agent: JenkinsAgent = JenkinsAgent()
+    options: JenkinsOptions = JenkinsOptions()
+
+
+class GitlabCi(Model):
+    image: str | None = None
+    tags: list[str] = []
+
+
+class Ci(Model):
+    jenkins: JenkinsCi = JenkinsCi()
+    gitlab: GitlabCi = GitlabCi()
+    templates: str | None = None  # extension: a directory of template overrides
+
+
+# --- build and branching ----------------------------------------------------------------------
+
+
+class Build(Model):
+    tool: Literal["maven", "gradle", "python", "npm", "go", "custom"]
+    image: str | None = None
+    commands: dict[str, str] = {}
+
+
+class Branching(Model):
+    strategy: Literal["trunk", "gitflow", "github-flow", "gitlab-flow"] = "trunk"
+    main: str = "main"
+    develop: str = "develop"
+    release: str = "release/*"
+
+
+# --- pipeline ---------------------------------------------------------------------------------
+
+
+class When(Model):
+    branch: BranchPatterns | None = None
+
+
+class Reports(Model):
+    junit: str | None = None
+
+
+class Stage(Model):
+    run: Literal["enforce", "build", "test", "package", "deploy", "release", "script"] | None = None
+    env: str | None = None
+    envs: list[str] | None = None
+    script: list[str] | None = None
+    after: str | None = None
+    when: When | None = None
+    reports: Reports | None = None
+
+
+class Pipeline(Model):
+    stages: dict[str, Stage]
+
+
+# --- enforce ----------------------------------------------------------------------------------
+
+
+class OnlyWhen(Model):
+    branch: BranchPatterns | None = None
+
+
+class RuleConfig(BaseModel):
+    """Options of one rule. ``level`` and ``onlyWhen`` are common; the rest belongs to the rule."""
+
+    model_config = ConfigDict(
+        extra="allow", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+    level: Literal["error", "warn"] | None = None
+    only_when: OnlyWhen | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The rule-specific options (everything but level and onlyWhen), keyed as written."""
+        return dict(self.model_extra or {})
+
+
+class Enforce(Model):
+    rules: dict[str, RuleConfig] = {}
+    level: Literal["error", "warn"] = "error"
+
+
+# --- environments and release -----------------------------------------------------------------
+
+
+class Approval(Model):
+    required: bool = False
+    groups: list[str] = []
+    timeout_minutes: int = Field(default=1440, gt=0)
+
+
+class ReleaseStep(Model):
+    weight: int = Field(ge=0, le=100)
+    pause: str | None = Field(default=None, pattern=r"^\d+(s|m|h)$")
+
+
+class Gates(Model):
+    max_error_rate: float | None = Field(default=None, ge=0, le=1)
+    max_p95_ms: float | None = Field(default=None, gt=0)
+
+
+class Release(Model):
+    strategy: Literal["blue-green", "rolling", "canary", "recreate"] = "rolling"
+    steps: list[ReleaseStep] = []
+    gates: Gates = Gates()
+
+
+class Environment(Model):
+    class_: Literal[
+        "development", "functional-test", "acceptance", "pre-release", "production"
+    ] = Field(alias="class")
+    isolated: bool = False
+    approval: Approval = Approval()
+    release: Release | None = None
+    url: str | None = None
+
+
+# --- app and package --------------------------------------------------------------------------
+
+
+class App(Model):
+    image: str | None = None
+    version: str | None = None
+    port: int | None = Field(default=None, gt=0, lt=65536)
+    health: str | None = None
+    replicas: dict[str, int] = {}
+
+
+class PackageFile(Model):
+    template: str
+    path: str
+
+
+SECRET_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class Package(Model):
+    artifact: str | None = None
+    files: list[PackageFile] = []
+    values: dict[str, dict[str, Any]] = {}
+    secrets: list[str] = []
+    secret_style: str = "${NAME}"  # extension: how secrets.NAME renders in packaged files
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_names(cls, names: list[str]) -> list[str]:
+        import re
+
+        bad = [n for n in names if not re.match(SECRET_NAME, n)]
+        if bad:
+            raise ValueError(f"secret names must be environment variable names, got {bad}")
+        return names
+
+
+# --- the whole spec ---------------------------------------------------------------------------
+
+
+class Spec(Model):
+    """The effective (merged) spec. Required once merged: superspec, kind, name, build.tool,
+    pipeline.stages."""
+
+    superspec: Literal[1]
+    kind: Kind
+    name: str = Field(min_length=1)
+    extends: str | None = None
+    locked: list[str] = []
+    ci: Ci = Ci()
+    build: Build
+    branching: Branching = Branching()
+    pipeline: Pipeline
+    enforce: Enforce = Enforce()
+    environments: dict[str, Environment] = {}
+    app: App = App()
+    package: Package = Package()
+
+    def stage_runner(self, stage_id: str) -> str:
+        """The runner of a stage: ``run:`` if given, else the id when it names a known runner."""
+        stage = self.pipeline.stages[stage_id]
+        if stage.run:
+            return stage.run
+        return stage_id if stage_id in KNOWN_RUNNERS else "script"
