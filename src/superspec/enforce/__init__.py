@@ -1,0 +1,1 @@
+"""Maven-Enforcer-style rules over toolchains and dependency graphs, for several ecosystems."""
