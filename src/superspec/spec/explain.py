@@ -1,0 +1,80 @@
+"""Effective values with their origin: what `superspec explain` shows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from superspec.errors import SpecError
+from superspec.spec.effective import EffectiveSpec
+from superspec.spec.merge import Origin
+from superspec.spec.validate import known_keys
+from superspec.spec.yamlsource import KeyPath
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One effective leaf value (a scalar, a list or an empty mapping) and who set it."""
+
+    path: KeyPath
+    value: Any
+    origin: Origin | None
+    default: bool = False  # not set by any layer: the format's default
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+    def as_dict(self) -> dict[str, Any]:
+        origin = self.origin.as_dict() if self.origin else None
+        return {"path": self.dotted, "value": self.value, "origin": origin, "default": self.default}
+
+    def as_text(self) -> str:
+        origin = "default" if self.default else str(self.origin) if self.origin else "merged"
+        return f"{self.dotted} = {json.dumps(self.value, default=str)}    ({origin})"
+
+
+def explain(effective: EffectiveSpec, dotted: str | None) -> list[Entry]:
+    """Every leaf at or under ``dotted`` (the whole spec when None), in document order."""
+    path: KeyPath = tuple(dotted.split(".")) if dotted else ()
+    value: Any = effective.data
+    full: Any = effective.model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    for depth, key in enumerate(path):
+        if not isinstance(full, dict) or key not in full:
+            raise SpecError(_not_set(effective, path[: depth + 1], path))
+        full = full[key]
+        value = value.get(key) if isinstance(value, dict) else None
+    return list(_leaves(effective, path, value, full))
+
+
+def _leaves(effective: EffectiveSpec, path: KeyPath, value: Any, full: Any):  # type: ignore[no-untyped-def]
+    """Leaves in document order; values only the format's defaults supply come last."""
+    if isinstance(full, dict) and full:
+        written = value if isinstance(value, dict) else {}
+        keys = [k for k in written if k in full] + [k for k in full if k not in written]
+        for key in keys:
+            yield from _leaves(effective, path + (key,), written.get(key), full[key])
+    elif value is None and full is not None:
+        yield Entry(path, full, None, default=True)
+    else:
+        yield Entry(path, value, effective.origin(path))
+
+
+def _not_set(effective: EffectiveSpec, missing: KeyPath, wanted: KeyPath) -> str:
+    import difflib
+
+    parent = missing[:-1]
+    message = f"'{'.'.join(wanted)}' has no effective value"
+    siblings = _keys_at(effective.data, parent) or known_keys(parent)
+    close = difflib.get_close_matches(missing[-1], siblings, n=1)
+    if close:
+        message += f"; did you mean '{'.'.join(parent + (close[0],))}'?"
+    chain = " -> ".join(layer.file for layer in reversed(effective.layers))
+    return message + f" (no layer sets '{'.'.join(missing)}'; chain: {chain})"
+
+
+def _keys_at(data: Any, path: KeyPath) -> list[str]:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return list(data) if isinstance(data, dict) else []
