@@ -1,12 +1,185 @@
-"""Dependency resolution (being filled in)."""
+"""Maven dependency resolution: the full tree, nearest-wins, scopes, exclusions, optional.
+
+Mirrors Maven 3 (Maven Resolver with the classic dependency manager):
+
+* the project's direct dependencies are taken in every scope; a dependency's own ``test`` and
+  ``provided`` dependencies and its ``optional`` ones are not transitive (checked on the declared
+  values, before management, as Maven's selectors do);
+* exclusions (``*`` wildcards included) accumulate down a path and prune the excluded subtree;
+* the project's dependencyManagement (with inherited and imported entries) overrides version,
+  scope, optional and adds exclusions for transitive dependencies (depth >= 2);
+* scopes propagate by Maven's table (``JavaScopeDeriver``);
+* conflicts: the nearest wins, the first declaration at equal depth; the winner's scope is the
+  direct dependency's own when one is direct, else the widest scope among its occurrences
+  (``JavaScopeSelector``); losers are kept as edges but their subtrees are not expanded.
+"""
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
-from superspec.enforce.graph import DependencyGraph
+from superspec.enforce.graph import Coordinate, Dependency, DependencyGraph
+from superspec.enforce.maven.model import Dep, Model, ModelBuilder
+from superspec.enforce.maven.repository import Repository
+from superspec.enforce.maven.settings import local_repository
+from superspec.enforce.maven.versions import InvalidVersionRange, VersionRange
 from superspec.errors import InputError
+
+_SCOPE_ORDER = ("compile", "runtime", "provided", "test")
+
+
+def derive_scope(parent: str, child: str) -> str:
+    """The scope a dependency gets below a parent of scope ``parent`` (Maven's table)."""
+    if child in ("system", "test") or parent in ("", "compile"):
+        return child
+    if parent in ("test", "runtime"):
+        return parent
+    if parent in ("system", "provided"):
+        return "provided"
+    return "runtime"
+
+
+def effective_scope(scopes: set[str]) -> str:
+    if len(scopes) > 1:
+        scopes = scopes - {"system"}
+    if len(scopes) == 1:
+        return next(iter(scopes))
+    for s in _SCOPE_ORDER:
+        if s in scopes:
+            return s
+    return "compile"
+
+
+@dataclass
+class _Node:
+    dep: Dep  # after management, with the resolved version
+    coord: Coordinate
+    path: tuple[Coordinate, ...]
+    depth: int
+    exclusions: frozenset[tuple[str, str]]
+
+
+class _Resolver:
+    def __init__(self, builder: ModelBuilder, root: Model) -> None:
+        self.builder = builder
+        self.root = root
+        self.management = {m.management_key: m for m in root.management}
+        self.inputs: list[Path] = list(root.files)
+
+    def version_of(self, d: Dep) -> str:
+        v = d.version or ""
+        if v[:1] in "[(":
+            try:
+                spec = VersionRange.parse(v)
+            except InvalidVersionRange as exc:
+                raise InputError(f"{d.where}: invalid version range {v!r}: {exc}") from None
+            best = self.builder.repo.highest_in(d.group, d.artifact, spec)
+            if best is None:
+                raise InputError(f"{d.where}: no version of {d.group}:{d.artifact} in range {v} "
+                                 f"in the local repository {self.builder.repo.root}")
+            return best
+        return v
+
+    def run(self, scope_override: dict[str, str]) -> tuple[list[_Node], dict[str, _Node],
+                                                          dict[str, set[str]]]:
+        root_coord = Coordinate("maven", f"{self.root.group}:{self.root.artifact}",
+                                self.root.version, "compile", "", self.root.packaging)
+        edges: list[_Node] = []
+        winners: dict[str, _Node] = {}
+        scopes: dict[str, set[str]] = {}
+        queue: deque[_Node] = deque()
+        for d in self.root.dependencies:
+            scope = d.scope or "compile"
+            queue.append(self._node(d, scope, (root_coord,), 1, frozenset(d.exclusions)))
+        while queue:
+            node = queue.popleft()
+            edges.append(node)
+            key = node.coord.key
+            scopes.setdefault(key, set()).add(node.coord.scope)
+            if key in winners:
+                continue
+            winners[key] = node
+            scope = scope_override.get(key, node.coord.scope)
+            if scope != node.coord.scope:
+                node.coord = Coordinate("maven", node.coord.name, node.coord.version, scope,
+                                        node.coord.classifier, node.coord.type)
+            if scope == "system":
+                continue
+            model = self.builder.artifact(node.dep.group, node.dep.artifact, node.coord.version,
+                                          node.dep.where)
+            for f in model.files:
+                if f not in self.inputs:
+                    self.inputs.append(f)
+            path = node.path + (node.coord,)
+            for child in model.dependencies:
+                declared = child.scope or "compile"
+                if declared in ("test", "provided") or child.optional:
+                    continue
+                if _excluded(child, node.exclusions):
+                    continue
+                managed = self._manage(child)
+                child_scope = derive_scope(scope, managed.scope or "compile")
+                queue.append(self._node(managed, child_scope, path, node.depth + 1,
+                                        node.exclusions | frozenset(managed.exclusions)))
+        return edges, winners, scopes
+
+    def _manage(self, d: Dep) -> Dep:
+        m = self.management.get(d.management_key)
+        if m is None:
+            return d
+        excl = d.exclusions + tuple(x for x in m.exclusions if x not in d.exclusions)
+        return Dep(d.group, d.artifact, m.version or d.version, d.type, d.classifier,
+                   m.scope or d.scope, d.optional, excl, d.where)
+
+    def _node(self, d: Dep, scope: str, path: tuple[Coordinate, ...], depth: int,
+              exclusions: frozenset[tuple[str, str]]) -> _Node:
+        version = self.version_of(d)
+        coord = Coordinate("maven", f"{d.group}:{d.artifact}", version, scope, d.classifier,
+                           d.type)
+        return _Node(Dep(d.group, d.artifact, version, d.type, d.classifier, scope,
+                         d.optional, d.exclusions, d.where), coord, path, depth, exclusions)
+
+
+def _excluded(d: Dep, exclusions: frozenset[tuple[str, str]]) -> bool:
+    return any((g in ("*", d.group)) and (a in ("*", d.artifact)) for g, a in exclusions)
 
 
 def resolve_project(project_dir: Path, repo: Path | None) -> DependencyGraph:
-    raise InputError(f"{project_dir / 'pom.xml'}: Maven resolution is not implemented yet")
+    project_dir = Path(project_dir)
+    pom = project_dir / "pom.xml"
+    repository = Repository(local_repository(repo))
+    builder = ModelBuilder(repository, project_dir.absolute())
+    root = builder.project(pom)
+    resolver = _Resolver(builder, root)
+    override: dict[str, str] = {}
+    for _ in range(8):  # widen transitive winners' scopes until stable (usually one pass)
+        edges, winners, scopes = resolver.run(override)
+        changed = False
+        for key, node in winners.items():
+            if node.depth <= 1:
+                continue
+            want = effective_scope(scopes[key])
+            if want != node.coord.scope and override.get(key) != want:
+                override[key] = want
+                changed = True
+        if not changed:
+            break
+    root_coord = Coordinate("maven", f"{root.group}:{root.artifact}", root.version, "compile",
+                            "", root.packaging)
+    graph = DependencyGraph(root=root_coord, inputs=list(resolver.inputs))
+    made: dict[int, Dependency] = {}
+    for node in edges:
+        artifact = None
+        if node.coord.scope != "system":
+            artifact = repository.artifact_file(node.dep.group, node.dep.artifact,
+                                                node.coord.version, node.dep.type,
+                                                node.dep.classifier)
+        dependency = Dependency(node.coord, node.path, bool(node.dep.optional), node.dep.where,
+                                artifact)
+        made[id(node)] = dependency
+        graph.dependencies.append(dependency)
+    for key, node in winners.items():
+        graph.resolved[key] = made[id(node)]
+    return graph

@@ -1,0 +1,272 @@
+"""Effective POM models, built offline the way Maven's model builder does.
+
+Order, as in Maven: read the raw POM, walk the parent chain (``relativePath``, default
+``../pom.xml``, when its coordinates match; else the repository), inherit (properties, dependencies,
+dependencyManagement; the child wins), interpolate ``${...}`` (the child's properties win even in
+values the parent declared), import BOMs (``<scope>import</scope>`` ``<type>pom</type>`` in
+dependencyManagement; the POM's own entries win, then the first import), then inject
+dependencyManagement into the declared dependencies (version, scope, exclusions, optional).
+Profiles are not evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from superspec.enforce.maven.pomxml import Element, parse_pom
+from superspec.enforce.maven.repository import Repository
+from superspec.errors import InputError
+
+
+@dataclass(frozen=True)
+class Dep:
+    """A dependency or managed dependency as declared (after interpolation)."""
+
+    group: str
+    artifact: str
+    version: str | None
+    type: str = "jar"
+    classifier: str = ""
+    scope: str | None = None
+    optional: bool | None = None
+    exclusions: tuple[tuple[str, str], ...] = ()
+    where: str = ""  # "path/pom.xml:12"
+
+    @property
+    def key(self) -> str:
+        return f"{self.group}:{self.artifact}" + (f":{self.classifier}" if self.classifier else "")
+
+    @property
+    def management_key(self) -> tuple[str, str, str, str]:
+        return (self.group, self.artifact, self.type, self.classifier)
+
+
+@dataclass
+class Model:
+    group: str
+    artifact: str
+    version: str
+    packaging: str
+    where: str
+    properties: dict[str, str] = field(default_factory=dict)
+    dependencies: list[Dep] = field(default_factory=list)
+    management: list[Dep] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # every POM read to build this model
+    parent_version: str | None = None
+
+
+@dataclass
+class _Raw:
+    el: Element
+    path: Path
+    shown: str
+    parent: tuple[str, str, str, str | None, int] | None  # g, a, v, relativePath, line
+
+
+class ModelBuilder:
+    """Builds effective models; caches raw POMs and repository models for the process."""
+
+    def __init__(self, repo: Repository, root_dir: Path | None = None) -> None:
+        self.repo = repo
+        self.root_dir = root_dir
+        self._raw: dict[Path, _Raw] = {}
+        self._models: dict[tuple[str, str, str], Model] = {}
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def project(self, pom: Path) -> Model:
+        return self._build(self._read(pom), set())
+
+    def artifact(self, group: str, artifact: str, version: str, where: str) -> Model:
+        gav = (group, artifact, version)
+        if gav not in self._models:
+            pom = self.repo.pom(group, artifact, version)
+            if pom is None:
+                raise InputError(f"{where}: {group}:{artifact}:{version} not found in the local "
+                                 f"repository {self.repo.root} (no "
+                                 f"{self.repo.relative_pom(group, artifact, version)})")
+            self._models[gav] = self._build(self._read(pom), {gav})
+        return self._models[gav]
+
+    # -- raw reading ----------------------------------------------------------------------------
+
+    def _show(self, path: Path) -> str:
+        if self.root_dir is not None:
+            try:
+                return str(path.relative_to(self.root_dir))
+            except ValueError:
+                pass
+        return str(path)
+
+    def _read(self, path: Path) -> _Raw:
+        path = path.absolute()
+        raw = self._raw.get(path)
+        if raw is None:
+            shown = self._show(path)
+            el = parse_pom(path, shown)
+            parent = None
+            p = el.child("parent")
+            if p is not None:
+                g, a, v = p.value("groupId"), p.value("artifactId"), p.value("version")
+                if not (g and a and v):
+                    raise InputError(f"{shown}:{p.line}: <parent> needs groupId, artifactId "
+                                     "and version")
+                parent = (g, a, v, p.value("relativePath"), p.line)
+            raw = self._raw[path] = _Raw(el, path, shown, parent)
+        return raw
+
+    def _parent_raw(self, raw: _Raw) -> _Raw | None:
+        if raw.parent is None:
+            return None
+        g, a, v, rel, line = raw.parent
+        rel = "../pom.xml" if rel is None else rel
+        if rel:
+            candidate = (raw.path.parent / rel)
+            if candidate.is_dir():
+                candidate = candidate / "pom.xml"
+            if candidate.is_file():
+                cand = self._read(candidate)
+                cg = cand.el.value("groupId") or (cand.parent[0] if cand.parent else None)
+                cv = cand.el.value("version") or (cand.parent[2] if cand.parent else None)
+                if (cg, cand.el.value("artifactId"), cv) == (g, a, v):
+                    return cand
+        pom = self.repo.pom(g, a, v)
+        if pom is None:
+            raise InputError(f"{raw.shown}:{line}: parent {g}:{a}:{v} not found (relativePath "
+                             f"{rel or '(none)'}, local repository {self.repo.root})")
+        return self._read(pom)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self, raw: _Raw, importing: set[tuple[str, str, str]]) -> Model:
+        chain = [raw]
+        seen = {raw.path}
+        while True:
+            parent = self._parent_raw(chain[-1])
+            if parent is None:
+                break
+            if parent.path in seen:
+                raise InputError(f"{chain[-1].shown}:{chain[-1].parent[4] if chain[-1].parent else 1}"
+                                 ": parent cycle: " + " -> ".join(r.shown for r in chain))
+            seen.add(parent.path)
+            chain.append(parent)
+        el = raw.el
+        group = el.value("groupId") or (raw.parent[0] if raw.parent else None)
+        artifact = el.value("artifactId")
+        version = el.value("version") or (raw.parent[2] if raw.parent else None)
+        if not artifact:
+            raise InputError(f"{raw.shown}:{el.line}: <project> has no artifactId")
+        if not group or not version:
+            missing = "groupId" if not group else "version"
+            raise InputError(f"{raw.shown}:{el.line}: <project> has no {missing} and no parent")
+        model = Model(group, artifact, version, el.value("packaging") or "jar", raw.shown,
+                      files=[r.path for r in chain],
+                      parent_version=raw.parent[2] if raw.parent else None)
+        deps: dict[tuple[str, str, str, str], Dep] = {}
+        managed: dict[tuple[str, str, str, str], Dep] = {}
+        for r in chain:  # child first: the first definition of a key wins
+            for prop in (r.el.child("properties").children
+                         if r.el.child("properties") is not None else []):
+                model.properties.setdefault(prop.tag, prop.text.strip())
+            for d in _deps(r, r.el.children_of("dependencies", "dependency")):
+                deps.setdefault(d.management_key, d)
+            dm = r.el.child("dependencyManagement")
+            if dm is not None:
+                for d in _deps(r, dm.children_of("dependencies", "dependency")):
+                    managed.setdefault(d.management_key, d)
+        interp = _Interpolator(model, raw)
+        model.dependencies = [interp.dep(d) for d in deps.values()]
+        model.management = self._imports([interp.dep(d) for d in managed.values()], importing)
+        model.dependencies = [_manage(d, model.management) for d in model.dependencies]
+        for d in model.dependencies:
+            if not d.version:
+                raise InputError(f"{d.where}: dependencies.dependency.version for "
+                                 f"{d.group}:{d.artifact}:{d.type} is missing")
+        return model
+
+    def _imports(self, managed: list[Dep], importing: set[tuple[str, str, str]]) -> list[Dep]:
+        out: dict[tuple[str, str, str, str], Dep] = {}
+        boms = []
+        for d in managed:
+            if d.scope == "import" and d.type == "pom":
+                boms.append(d)
+            else:
+                out.setdefault(d.management_key, d)
+        for bom in boms:
+            if not bom.version:
+                raise InputError(f"{bom.where}: imported POM {bom.group}:{bom.artifact} "
+                                 "has no version")
+            gav = (bom.group, bom.artifact, bom.version)
+            if gav in importing:
+                raise InputError(f"{bom.where}: import cycle through {':'.join(gav)}")
+            pom = self.repo.pom(*gav)
+            if pom is None:
+                raise InputError(f"{bom.where}: imported POM {':'.join(gav)} not found in the "
+                                 f"local repository {self.repo.root}")
+            imported = self._build(self._read(pom), importing | {gav})
+            for m in imported.management:
+                out.setdefault(m.management_key, m)
+        return list(out.values())
+
+
+def _deps(raw: _Raw, elements: list[Element]) -> list[Dep]:
+    out = []
+    for e in elements:
+        g, a = e.value("groupId"), e.value("artifactId")
+        where = f"{raw.shown}:{e.line}"
+        if not g or not a:
+            raise InputError(f"{where}: <dependency> needs groupId and artifactId")
+        excl = tuple((x.value("groupId") or "*", x.value("artifactId") or "*")
+                     for x in e.children_of("exclusions", "exclusion"))
+        opt = e.value("optional")
+        out.append(Dep(g, a, e.value("version"), e.value("type") or "jar",
+                       e.value("classifier") or "", e.value("scope") or None,
+                       None if opt is None else opt == "true", excl, where))
+    return out
+
+
+def _manage(d: Dep, management: list[Dep]) -> Dep:
+    for m in management:
+        if m.management_key == d.management_key:
+            excl = d.exclusions + tuple(x for x in m.exclusions if x not in d.exclusions)
+            return replace(d, version=d.version or m.version, scope=d.scope or m.scope,
+                           optional=d.optional if d.optional is not None else m.optional,
+                           exclusions=excl)
+    return d
+
+
+_REF = re.compile(r"\$\{([^}]+)\}")
+
+
+class _Interpolator:
+    def __init__(self, model: Model, raw: _Raw) -> None:
+        self.values = dict(model.properties)
+        parent = raw.parent
+        basics = {"groupId": model.group, "artifactId": model.artifact,
+                  "version": model.version, "packaging": model.packaging,
+                  "basedir": str(raw.path.parent)}
+        for prefix in ("project.", "pom.", ""):
+            for k, v in basics.items():
+                self.values.setdefault(prefix + k, v)
+            if parent is not None:
+                for k, v in zip(("groupId", "artifactId", "version"), parent[:3]):
+                    self.values.setdefault(f"{prefix}parent.{k}", v)
+
+    def text(self, value: str | None) -> str | None:
+        if value is None or "${" not in value:
+            return value
+        for _ in range(10):  # properties referring to properties
+            new = _REF.sub(lambda m: self.values.get(m.group(1), m.group(0)), value)
+            if new == value:
+                break
+            value = new
+        return value
+
+    def dep(self, d: Dep) -> Dep:
+        t = self.text
+        return replace(d, group=t(d.group) or d.group, artifact=t(d.artifact) or d.artifact,
+                       version=t(d.version), type=t(d.type) or "jar",
+                       classifier=t(d.classifier) or "", scope=t(d.scope),
+                       exclusions=tuple((t(g) or g, t(a) or a) for g, a in d.exclusions))
