@@ -1,0 +1,184 @@
+"""The step contract, version 1: the three JSON messages between a pipeline step and superspec.
+
+A pipeline step (the Jenkins shared library, or any CI script) writes a **params** message to a file
+and runs ``superspec step NAME --params-file FILE``. superspec answers with a **result** message when
+the runner reached a verdict, and an **error** message when the step failed (bad params, bad spec,
+a failed verdict, a runner that is not available). Every message carries ``"contract": 1``.
+
+Keys are camelCase in JSON (``mavenRepo``, ``exitCode``); attributes are snake_case.
+Examples of every message live in ``shared-library/resources/superspec/contract/``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+CONTRACT_VERSION = 1
+STEP_NAMES = ("enforce", "package", "deploy", "release")
+SECRET_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+StepName = Literal["enforce", "package", "deploy", "release"]
+Status = Literal["passed", "failed", "done", "rolled-back", "paused-for-approval"]
+ErrorKind = Literal["params", "spec", "input", "failure", "unavailable", "internal"]
+
+# status -> process exit code of `superspec step` (the pipeline may act on either)
+STATUS_EXIT_CODES: dict[str, int] = {
+    "passed": 0,
+    "done": 0,
+    "failed": 1,
+    "rolled-back": 4,
+    "paused-for-approval": 5,
+}
+# error kind -> exit code (params problems are usage errors of the step)
+ERROR_EXIT_CODES: dict[str, int] = {
+    "params": 2,
+    "spec": 1,
+    "input": 1,
+    "failure": 1,
+    "unavailable": 1,
+    "internal": 3,
+}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class ContractModel(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=_camel, populate_by_name=True, frozen=True, strict=True
+    )
+
+
+# --- params ----------------------------------------------------------------------------------
+
+SecretName = Annotated[str, Field(pattern=SECRET_NAME)]
+
+
+class ParamsBase(ContractModel):
+    """Keys every step accepts."""
+
+    contract: Literal[1] = Field(description="Contract version; this superspec speaks 1.")
+    spec: str = Field("superspec.yaml", description="The project's spec file (workspace-relative).")
+    layers: list[str] = Field([], description="Directories to look up layers named in 'extends'.")
+    stage: str | None = Field(
+        None, description="Pipeline stage id; options the step does not set come from the stage."
+    )
+    secrets: list[SecretName] = Field(
+        [], description="Names of secrets the CI put in the environment (values never here)."
+    )
+
+
+class EnforceParams(ParamsBase):
+    step: Literal["enforce"]
+    branch: str | None = Field(None, description="Branch name; default $BRANCH_NAME/$GIT_BRANCH.")
+    junit: str | None = Field(None, description="Also write a JUnit XML report to this path.")
+    maven_repo: str | None = Field(None, description="Local Maven repository to read POMs from.")
+    cache: bool = Field(True, description="Reuse cached dependency graphs and jar indexes.")
+
+
+class PackageParams(ParamsBase):
+    step: Literal["package"]
+    envs: list[str] | None = Field(None, description="Environments; default: the stage's envs.")
+    artifact: str | None = Field(None, description="Built artifact; default: package.artifact.")
+    out: str | None = Field(None, description="Output directory for the per-environment packages.")
+
+
+class DeployParams(ParamsBase):
+    step: Literal["deploy"]
+    env: str | None = Field(None, description="Environment; default: the stage's env.")
+    version: str | None = Field(None, description="Version/tag to deploy; default: app.version.")
+
+
+class ReleaseParams(ParamsBase):
+    step: Literal["release"]
+    env: str | None = Field(None, description="Environment; default: the stage's env.")
+    version: str | None = Field(None, description="Version/tag to release; default: app.version.")
+    resume: bool = Field(False, description="Continue a release paused for approval.")
+
+
+StepParams = EnforceParams | PackageParams | DeployParams | ReleaseParams
+PARAMS_MODELS: dict[str, type[ParamsBase]] = {
+    "enforce": EnforceParams,
+    "package": PackageParams,
+    "deploy": DeployParams,
+    "release": ReleaseParams,
+}
+
+
+class ParamsMessage(RootModel[Annotated[StepParams, Field(discriminator="step")]]):
+    """The params message of any step (the schema published for other CI systems)."""
+
+
+# --- result ----------------------------------------------------------------------------------
+
+
+class ApprovalRequest(ContractModel):
+    """What a release paused for approval waits for."""
+
+    message: str
+    groups: list[str] = []
+    timeout_minutes: int = Field(1440, gt=0)
+
+
+class StepResult(ContractModel):
+    """The runner reached a verdict. ``status`` decides what the pipeline does next."""
+
+    contract: Literal[1]
+    step: StepName
+    status: Status
+    exit_code: int
+    superspec: str = Field(description="Version of superspec that ran the step.")
+    message: str
+    details: dict[str, Any] = Field(description="The runner's own JSON report.")
+    approval: ApprovalRequest | None = Field(
+        None, description="Set when status is paused-for-approval."
+    )
+
+
+# --- error -----------------------------------------------------------------------------------
+
+
+class ErrorLocation(ContractModel):
+    file: str
+    line: int | None = None
+    column: int | None = None
+    layer: str | None = None
+    key: str | None = None
+
+
+class Problem(ContractModel):
+    message: str
+    location: ErrorLocation | None = None
+
+
+class StepErrorMessage(ContractModel):
+    """The step failed; ``message`` is what the pipeline shows (it includes the location)."""
+
+    contract: Literal[1]
+    step: str
+    kind: ErrorKind
+    exit_code: int
+    superspec: str
+    message: str
+    location: ErrorLocation | None = None
+    problems: list[Problem] = Field(
+        [], description="Every problem found, each with its own location."
+    )
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """A message as JSON-ready data: camelCase keys, unset optional keys left out."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of each message, keyed by message name."""
+    return {
+        "params": ParamsMessage.model_json_schema(by_alias=True),
+        "result": StepResult.model_json_schema(by_alias=True),
+        "error": StepErrorMessage.model_json_schema(by_alias=True),
+    }
