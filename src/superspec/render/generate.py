@@ -1,0 +1,131 @@
+"""`superspec generate` as a library call: spec(s) -> plan -> Jenkinsfile / .gitlab-ci.yml.
+
+Many projects can be generated in one process (a fleet); each gets its own result, and one
+project's error does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from superspec import __version__
+from superspec.errors import SpecError, SuperspecError, UsageError
+from superspec.render.engine import TARGETS, render
+from superspec.render.output import FileResult, check_file, write_file
+from superspec.render.planner import build_plan
+from superspec.spec import EffectiveSpec, load_spec
+
+SPEC_NAME = "superspec.yaml"
+
+
+@dataclass(frozen=True)
+class Options:
+    targets: tuple[str, ...] = ("jenkins", "gitlab")
+    out: Path | None = None  # default: next to each spec
+    check: bool = False
+    templates: tuple[Path, ...] = ()  # --templates, searched before ci.templates and built-ins
+    layer_dirs: tuple[Path, ...] = ()
+
+
+@dataclass
+class ProjectResult:
+    spec: str  # the spec path as given (or found in a directory)
+    name: str | None = None
+    digest: str | None = None
+    files: list[FileResult] = field(default_factory=list)
+    error: SuperspecError | None = None
+
+    @property
+    def drift(self) -> bool:
+        return any(f.drift for f in self.files)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.drift
+
+
+def spec_files(paths: Sequence[Path]) -> list[Path]:
+    """Each path is a spec file or a directory holding superspec.yaml."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            candidate = path / SPEC_NAME
+            if not candidate.is_file():
+                raise UsageError(f"{path} is a directory without {SPEC_NAME}")
+            found.append(candidate)
+        else:
+            found.append(path)
+    return found
+
+
+def generate(paths: Sequence[Path], options: Options) -> list[ProjectResult]:
+    """Generate (or --check) every project; results in the order given."""
+    specs = spec_files(paths)
+    fleet = len(specs) > 1
+    results = []
+    seen_out: dict[Path, str] = {}
+    for spec_path in specs:
+        result = ProjectResult(spec=str(spec_path))
+        try:
+            effective = load_spec(spec_path, options.layer_dirs)
+            result.name, result.digest = effective.model.name, effective.digest
+            out_dir = _out_dir(effective, options.out, fleet)
+            if out_dir in seen_out:
+                raise UsageError(f"{spec_path} and {seen_out[out_dir]} would both write to "
+                                 f"{out_dir}")
+            seen_out[out_dir] = str(spec_path)
+            result.files = generate_project(effective, out_dir, options)
+        except SuperspecError as exc:
+            result.error = exc
+        results.append(result)
+    return results
+
+
+def generate_project(effective: EffectiveSpec, out_dir: Path, options: Options) -> list[FileResult]:
+    """Render every target first, then compare or write them (nothing half-written)."""
+    out_abs = Path(os.path.abspath(out_dir))
+    spec_rel = Path(os.path.relpath(effective.path, out_abs)).as_posix()
+    plan = build_plan(effective, spec_rel, __version__)
+    overrides = [os.path.abspath(d) for d in options.templates] + _layer_templates(effective)
+    regenerate = _regenerate_command(spec_rel, out_abs == effective.path.parent)
+    rendered = [(TARGETS[t], render(t, plan, overrides, regenerate)) for t in options.targets]
+    results = []
+    for name, content in rendered:
+        display = str(out_dir / name)
+        if options.check:
+            results.append(check_file(out_abs / name, display, content))
+        else:
+            results.append(write_file(out_abs / name, display, content))
+    return results
+
+
+def _out_dir(effective: EffectiveSpec, out: Path | None, fleet: bool) -> Path:
+    if out is None:
+        return Path(os.path.relpath(effective.path.parent))
+    return out / effective.model.name if fleet else out
+
+
+def _layer_templates(effective: EffectiveSpec) -> list[str]:
+    """`ci.templates`: a directory relative to the layer file that set it."""
+    value = effective.model.ci.templates
+    origin = effective.origin("ci.templates")
+    if value is None or origin is None:
+        return []
+    directory = Path(origin.file).parent / value
+    if not directory.is_dir():
+        raise SpecError(f"template directory {directory} does not exist",
+                        location=effective.locate("ci.templates"))
+    return [os.path.abspath(directory)]
+
+
+def _regenerate_command(spec_rel: str, beside_spec: bool) -> str:
+    words = ["superspec", "generate"]
+    if spec_rel != SPEC_NAME:
+        words += ["--spec", shlex.quote(spec_rel)]
+    if not beside_spec:
+        words += ["--out", "."]
+    return " ".join(words)

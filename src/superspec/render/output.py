@@ -1,0 +1,73 @@
+"""Compare, diff and atomically write generated files (nothing is rewritten when unchanged)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from superspec.errors import InputError, Location
+
+# statuses: written (new content), created (file was missing), unchanged,
+#           differs / missing (--check found drift), current (--check found it up to date)
+DRIFT = ("differs", "missing")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str  # as shown to the user
+    status: str
+    diff: str = ""
+
+    @property
+    def drift(self) -> bool:
+        return self.status in DRIFT
+
+
+def read_current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", location=Location(str(path))) from None
+
+
+def check_file(path: Path, display: str, content: str) -> FileResult:
+    """--check: compare only; a drift carries a unified diff (on disk -> generated)."""
+    current = read_current(path)
+    wanted = content.encode("utf-8")
+    if current == wanted:
+        return FileResult(display, "current")
+    old = "" if current is None else current.decode("utf-8", errors="replace")
+    diff = "".join(difflib.unified_diff(
+        old.splitlines(keepends=True), content.splitlines(keepends=True),
+        fromfile="/dev/null" if current is None else f"{display} (on disk)",
+        tofile=f"{display} (generated)",
+    ))
+    return FileResult(display, "missing" if current is None else "differs", diff)
+
+
+def write_file(path: Path, display: str, content: str) -> FileResult:
+    """Write ``content`` unless the file already holds it; temp file + os.replace, never half."""
+    current = read_current(path)
+    wanted = content.encode("utf-8")
+    if current == wanted:
+        return FileResult(display, "unchanged")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o7777 if current is not None else 0o644
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(wanted)
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", location=Location(display)) from None
+    return FileResult(display, "created" if current is None else "written")

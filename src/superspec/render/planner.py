@@ -1,0 +1,217 @@
+"""Build the pipeline ``Plan`` from an effective spec (pure; every refusal is a located error)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from superspec.errors import SpecError
+from superspec.render import branches
+from superspec.render.branches import Condition
+from superspec.render.plan import (
+    DEFAULT_ENFORCE_JUNIT, DEPLOYING, DEPLOYMENT_TIERS, RUNNER_STEPS, Approval, Environment,
+    GitlabSettings, JenkinsSettings, Need, Plan, RunnerCall, Stage,
+)
+from superspec.spec import EffectiveSpec, Spec, stage_order
+
+DEFAULT_COMMANDS: dict[str, dict[str, str]] = {
+    "maven": {"build": "mvn -B -DskipTests package", "test": "mvn -B test"},
+    "gradle": {"build": "./gradlew assemble", "test": "./gradlew test"},
+    "python": {"build": "python -m pip install .", "test": "python -m pytest"},
+    "npm": {"build": "npm ci && npm run build --if-present", "test": "npm test"},
+    "go": {"build": "go build ./...", "test": "go test ./..."},
+    "custom": {},
+}
+
+Problem = Callable[[tuple[str, ...], str], None]
+
+# Names that become parts of resource names (locks, environments): plain identifiers only.
+RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Top-level .gitlab-ci.yml keywords a job may not be called.
+GITLAB_RESERVED = frozenset({
+    "image", "services", "stages", "types", "before_script", "after_script", "variables",
+    "cache", "include", "default", "workflow", "spec", "pages:deploy",
+})
+
+
+def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
+    """The plan of ``effective``; ``spec_file`` is how the generated files name the spec."""
+    spec = effective.model
+    problems: list[SpecError] = []
+
+    def problem(path: tuple[str, ...], message: str) -> None:
+        problems.append(SpecError(message, location=effective.locate(path)))
+
+    _check_names(spec, problem)
+    names = {"main": spec.branching.main, "develop": spec.branching.develop,
+             "release": spec.branching.release}
+    for role, pattern in names.items():
+        if (why := branches.bad_pattern(pattern)) is not None:
+            problem(("branching", role), why)
+    stages: list[Stage] = []
+    conditions: dict[str, Condition] = {}
+    milestone = 0
+    for stage_id in stage_order(spec):
+        stage = spec.pipeline.stages[stage_id]
+        runner = spec.stage_runner(stage_id)
+        env = spec.environments.get(stage.env) if stage.env and runner in DEPLOYING else None
+        approval = None
+        if env is not None and env.approval.required:
+            approval = Approval(
+                groups=tuple(env.approval.groups),
+                timeout_minutes=env.approval.timeout_minutes,
+                message=f"Approve {runner} of {spec.name} to {stage.env}?",
+            )
+        condition = _condition(spec, stage_id, names, conditions, problem)
+        if approval is not None:
+            condition = Condition(condition.branches, protected=True)
+        conditions[stage_id] = condition
+        commands: tuple[str, ...] = ()
+        call = None
+        if runner in RUNNER_STEPS:
+            junit = None
+            if runner == "enforce":
+                junit = stage.reports.junit if stage.reports and stage.reports.junit else (
+                    DEFAULT_ENFORCE_JUNIT)
+            call = RunnerCall(runner, stage_id, spec_file, env=stage.env if env else None,
+                              envs=tuple(stage.envs or ()), junit=junit)
+        else:
+            commands = _commands(spec, stage_id, runner, problem)
+        environment = lock = None
+        milestones: tuple[int, ...] = ()
+        if env is not None and stage.env is not None:
+            environment = Environment(stage.env, env.class_, DEPLOYMENT_TIERS[env.class_], env.url)
+            lock = f"{spec.name}-{stage.env}"
+            count = 2 if approval else 1
+            milestones = tuple(range(milestone + 1, milestone + 1 + count))
+            milestone += count
+        stages.append(Stage(
+            id=stage_id,
+            runner=runner,
+            condition=condition,
+            commands=commands,
+            call=call,
+            image=spec.build.image if call is None else None,
+            environment=environment,
+            approval=approval,
+            lock=lock,
+            milestones=milestones,
+            junit=call.junit if call and call.junit else (
+                stage.reports.junit if stage.reports else None),
+            artifacts=(spec.package.artifact,) if runner == "build" and spec.package.artifact
+            else (),
+            secrets=tuple(spec.package.secrets) if runner in DEPLOYING else (),
+        ))
+    if problems:
+        raise SpecError(problems)
+    approvals = sum(s.approval.timeout_minutes for s in stages if s.approval)
+    options = spec.ci.jenkins.options
+    agent = spec.ci.jenkins.agent
+    library = spec.ci.jenkins.library
+    return Plan(
+        project=spec.name,
+        spec_file=spec_file,
+        digest=effective.digest,
+        version=version,
+        strategy=spec.branching.strategy,
+        stages=_with_needs(stages),
+        jenkins=JenkinsSettings(
+            library=None if library == "none" else library,
+            agent_label=agent.label,
+            agent_image=agent.docker.image if agent.docker else None,
+            agent_args=agent.docker.args if agent.docker else None,
+            timeout_minutes=options.timeout_minutes + approvals
+            if options.timeout_minutes else None,
+            keep_builds=options.keep_builds,
+        ),
+        gitlab=GitlabSettings(image=spec.ci.gitlab.image, tags=tuple(spec.ci.gitlab.tags)),
+    )
+
+
+def _condition(spec: Spec, stage_id: str, names: dict[str, str],
+               known: dict[str, Condition], problem: Problem) -> Condition:
+    stage = spec.pipeline.stages[stage_id]
+    runner = spec.stage_runner(stage_id)
+    strategy = spec.branching.strategy
+    if stage.when is not None and stage.when.branch is not None:
+        patterns = stage.when.branch
+        patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
+        for index, pattern in enumerate(patterns):
+            if (why := branches.bad_pattern(pattern)) is not None:
+                where = ("pipeline", "stages", stage_id, "when", "branch")
+                if not isinstance(stage.when.branch, str):
+                    where += (str(index),)
+                problem(where, why)
+        return Condition(tuple(dict.fromkeys(patterns)))
+    if stage.after is not None and stage.after in known:
+        return known[stage.after]
+    if runner in DEPLOYING and stage.env in spec.environments:
+        env_class = spec.environments[stage.env].class_
+        return Condition(branches.env_branches(strategy, names, env_class))
+    if runner == "package":
+        envs = [e for e in stage.envs or () if e in spec.environments]
+        if envs:
+            return Condition(branches.union(*(
+                branches.env_branches(strategy, names, spec.environments[e].class_)
+                for e in envs)))
+        return Condition(branches.deployable_branches(strategy, names))
+    return Condition()
+
+
+def _commands(spec: Spec, stage_id: str, runner: str, problem: Problem) -> tuple[str, ...]:
+    stage = spec.pipeline.stages[stage_id]
+    if runner == "script":
+        return tuple(stage.script or ())
+    command = spec.build.commands.get(runner) or DEFAULT_COMMANDS[spec.build.tool].get(runner)
+    if command is None:
+        problem(("build", "commands"),
+                f"stage '{stage_id}' runs '{runner}' but build.tool '{spec.build.tool}' has no "
+                f"default command: set build.commands.{runner}")
+        return ()
+    return (command,)
+
+
+def _check_names(spec: Spec, problem: Problem) -> None:
+    if not RESOURCE_NAME.match(spec.name):
+        problem(("name",), f"project name {spec.name!r} cannot name a lock or environment: use "
+               "letters, digits, '.', '_' and '-', starting with a letter or digit")
+    used = {s.env for s in spec.pipeline.stages.values() if s.env}
+    used |= {e for s in spec.pipeline.stages.values() for e in s.envs or ()}
+    for name in sorted(used):
+        if name in spec.environments and not RESOURCE_NAME.match(name):
+            problem(("environments", name), f"environment name {name!r} cannot name a lock or "
+                   "environment: use letters, digits, '.', '_' and '-', starting with a letter "
+                   "or digit")
+    for name, env in spec.environments.items():
+        for index, group in enumerate(env.approval.groups):
+            if "," in group or not group.strip() or group != group.strip():
+                problem(("environments", name, "approval", "groups", str(index)),
+                       f"approval group {group!r} cannot contain ',' or surrounding spaces")
+    for stage_id in spec.pipeline.stages:
+        if stage_id in GITLAB_RESERVED or stage_id.startswith("."):
+            problem(("pipeline", "stages", stage_id),
+                   f"stage id '{stage_id}' is a .gitlab-ci.yml keyword or a hidden job name: "
+                   "choose another id")
+
+
+def _with_needs(stages: list[Stage]) -> tuple[Stage, ...]:
+    """GitLab `needs`: the nearest earlier stage that always runs with this one, plus (optional)
+    the later ones that may run with it; the build for a package. Sequential like Jenkins."""
+    result = []
+    for index, stage in enumerate(stages):
+        earlier = stages[:index]
+        anchor = next((i for i in range(index - 1, -1, -1)
+                       if earlier[i].condition.covers(stage.condition)), None)
+        if anchor is None:
+            result.append(stage)
+            continue
+        needs = [Need(earlier[anchor].id)]
+        needs += [Need(s.id, optional=True) for s in earlier[anchor + 1:]
+                  if s.condition.may_overlap(stage.condition)]
+        if stage.runner == "package":
+            named = {n.stage for n in needs}
+            needs += [Need(s.id, optional=not s.condition.covers(stage.condition))
+                      for s in earlier if s.artifacts and s.id not in named]
+        result.append(replace(stage, needs=tuple(needs)))
+    return tuple(result)
