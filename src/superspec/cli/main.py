@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="superspec", standalone_mode=False)
     except SuperspecError as exc:
         for line in exc.lines():
-            click.echo(f"error: {line}", err=True)
+            click.echo(f"error: {printable(line)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
@@ -91,6 +92,14 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"internal error: {type(exc).__name__}: {exc} (details: {log})", err=True)
         sys.exit(EXIT_BUG)
     sys.exit(EXIT_OK)
+
+
+def printable(text: str) -> str:
+    """Escape control characters from user input so a message stays one line and cannot drive
+    the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _write_crash_log(exc: BaseException) -> str:

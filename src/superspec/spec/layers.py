@@ -42,11 +42,16 @@ class Layer:
 
 
 def display_path(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory."""
+    """How a file is named in messages: relative to the working directory when they share more
+    than the filesystem root, else absolute."""
+    cwd = os.getcwd()
     try:
-        return os.path.relpath(path)
+        shared = os.path.commonpath([cwd, str(path)])
     except ValueError:  # another drive on Windows
         return str(path)
+    if os.path.dirname(shared) == shared:  # only the root in common
+        return str(path)
+    return os.path.relpath(path, cwd)
 
 
 def layer_dirs_from(cli_dirs: Sequence[str | Path] = ()) -> list[Path]:
@@ -97,7 +102,7 @@ def _read_layer(path: Path, display: str) -> Layer:
             location=Location(display, doc.lines.get(())),
         )
     data = doc.data
-    layer_label = f"{data.get('kind', '?')} {data.get('name', '?')}"
+    layer_label = f"{_label_part(data.get('kind'))} {_label_part(data.get('name'))}"
     problems: list[SpecError] = []
 
     def problem(key: str, message: str) -> None:
@@ -107,9 +112,9 @@ def _read_layer(path: Path, display: str) -> Layer:
     for key in HEADER_KEYS:
         if key not in data:
             problem(key, f"required in every layer file: add '{key}:'")
-    if "superspec" in data and data["superspec"] != 1:
+    if "superspec" in data and (type(data["superspec"]) is not int or data["superspec"] != 1):
         problem("superspec", f"unsupported format version {data['superspec']!r}; this superspec reads version 1")
-    if "kind" in data and data["kind"] not in KIND_RANK:
+    if "kind" in data and (not isinstance(data["kind"], str) or data["kind"] not in KIND_RANK):
         problem("kind", f"must be one of company, department, project; got {data['kind']!r}")
     if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()):
         problem("name", "must be a non-empty string")
@@ -121,6 +126,10 @@ def _read_layer(path: Path, display: str) -> Layer:
     if problems:
         raise SpecError(problems)
     return Layer(path=path, doc=doc, kind=data["kind"], name=data["name"])
+
+
+def _label_part(value: object) -> str:
+    return value if isinstance(value, str) and value else "?"
 
 
 def _check_kind_order(child: Layer, parent: Layer) -> None:

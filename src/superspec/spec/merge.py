@@ -116,7 +116,8 @@ class _LayerMerge:
             else:
                 continue
             if not _same(before, after):
-                self.problems.append(self._violation(lock, path, before, after))
+                where = _deepest_written(self.layer, lock.path) if len(lock.path) > len(path) else path
+                self.problems.append(self._violation(lock, where, before, after))
                 return
 
     def _violation(self, lock: Lock, path: KeyPath, before: Any, after: Any) -> SpecError:
@@ -141,6 +142,13 @@ class _LayerMerge:
         if isinstance(value, dict):
             for key, item in value.items():
                 self._remember(item, path + (key,))
+
+
+def _deepest_written(layer: Layer, path: KeyPath) -> KeyPath:
+    """The longest prefix of ``path`` that ``layer`` itself wrote: the key to point the user at."""
+    while path[:-1] and path not in layer.doc.lines:
+        path = path[:-1]
+    return path
 
 
 def _without_nulls(value: Any) -> Any:

@@ -22,12 +22,9 @@ def check_layer_keys(layer: Layer) -> list[SpecError]:
     try:
         Spec.model_validate(_strip_nulls(layer.data))
     except ValidationError as exc:
-        return [
-            _unknown_key(layer.location(path), path)
-            for error in exc.errors()
-            if error["type"] == "extra_forbidden"
-            for path in [_keypath(error["loc"])]
-        ]
+        paths = [_keypath(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"]
+        paths.sort(key=lambda path: layer.doc.line_of(path) or 0)
+        return [_unknown_key(layer.location(path), path) for path in paths]
     return []
 
 
