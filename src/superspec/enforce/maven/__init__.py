@@ -11,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from superspec.enforce.graph import DependencyGraph
+from superspec.enforce.maven.resolve import MavenDependency
 from superspec.enforce.maven.versions import ComparableVersion, InvalidVersionRange, VersionRange
 
-__all__ = ["ComparableVersion", "InvalidVersionRange", "VersionRange", "read_maven_project"]
+__all__ = ["ComparableVersion", "InvalidVersionRange", "MavenDependency", "VersionRange",
+           "read_maven_project"]
 
 
 def read_maven_project(project_dir: Path, repo: Path | None = None) -> DependencyGraph:

@@ -63,6 +63,7 @@ class _Raw:
     path: Path
     shown: str
     parent: tuple[str, str, str, str | None, int] | None  # g, a, v, relativePath, line
+    in_repo: bool = False  # read from the repository: its parent comes from there too
 
 
 class ModelBuilder:
@@ -114,7 +115,7 @@ class ModelBuilder:
                     raise InputError(f"{shown}:{p.line}: <parent> needs groupId, artifactId "
                                      "and version")
                 parent = (g, a, v, p.value("relativePath"), p.line)
-            raw = self._raw[path] = _Raw(el, path, shown, parent)
+            raw = self._raw[path] = _Raw(el, path, shown, parent, self.repo.holds(path))
         return raw
 
     def _parent_raw(self, raw: _Raw) -> _Raw | None:
@@ -122,7 +123,7 @@ class ModelBuilder:
             return None
         g, a, v, rel, line = raw.parent
         rel = "../pom.xml" if rel is None else rel
-        if rel:
+        if rel and not raw.in_repo:
             candidate = (raw.path.parent / rel)
             if candidate.is_dir():
                 candidate = candidate / "pom.xml"

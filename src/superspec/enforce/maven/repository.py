@@ -25,6 +25,14 @@ class Repository:
         self.root = Path(root)
         self._versions: dict[tuple[str, str], list[str]] = {}
 
+    def holds(self, path: Path) -> bool:
+        """Is ``path`` inside this repository (as given, symlinks not followed)?"""
+        try:
+            path.relative_to(self.root.absolute())
+        except ValueError:
+            return False
+        return True
+
     def _dir(self, group: str, artifact: str, version: str) -> Path:
         return self.root.joinpath(*group.split("."), artifact, version)
 

@@ -30,6 +30,15 @@ from superspec.errors import InputError
 _SCOPE_ORDER = ("compile", "runtime", "provided", "test")
 
 
+@dataclass(frozen=True)
+class MavenDependency(Dependency):
+    """A Maven edge; also says what the declaring POM asked for before the project's
+    dependencyManagement changed it (None when management left it alone)."""
+
+    premanaged_version: str | None = None
+    premanaged_scope: str | None = None
+
+
 def derive_scope(parent: str, child: str) -> str:
     """The scope a dependency gets below a parent of scope ``parent`` (Maven's table)."""
     if child in ("system", "test") or parent in ("", "compile"):
@@ -59,6 +68,7 @@ class _Node:
     path: tuple[Coordinate, ...]
     depth: int
     exclusions: frozenset[tuple[str, str]]
+    premanaged: tuple[str | None, str | None] = (None, None)  # version, scope
 
 
 class _Resolver:
@@ -121,8 +131,14 @@ class _Resolver:
                     continue
                 managed = self._manage(child)
                 child_scope = derive_scope(scope, managed.scope or "compile")
-                queue.append(self._node(managed, child_scope, path, node.depth + 1,
-                                        node.exclusions | frozenset(managed.exclusions)))
+                new = self._node(managed, child_scope, path, node.depth + 1,
+                                 node.exclusions | frozenset(managed.exclusions))
+                if managed is not child:
+                    new.premanaged = (
+                        child.version if managed.version != child.version else None,
+                        (child.scope or "compile")
+                        if (managed.scope or "compile") != (child.scope or "compile") else None)
+                queue.append(new)
         return edges, winners, scopes
 
     def _manage(self, d: Dep) -> Dep:
@@ -176,8 +192,8 @@ def resolve_project(project_dir: Path, repo: Path | None) -> DependencyGraph:
             artifact = repository.artifact_file(node.dep.group, node.dep.artifact,
                                                 node.coord.version, node.dep.type,
                                                 node.dep.classifier)
-        dependency = Dependency(node.coord, node.path, bool(node.dep.optional), node.dep.where,
-                                artifact)
+        dependency = MavenDependency(node.coord, node.path, bool(node.dep.optional),
+                                     node.dep.where, artifact, *node.premanaged)
         made[id(node)] = dependency
         graph.dependencies.append(dependency)
     for key, node in winners.items():
