@@ -1,0 +1,98 @@
+"""superspec package: build once, configure per environment; and package verify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from superspec.cli.options import format_option, load, spec_options
+
+
+@click.group(invoke_without_command=True)
+@spec_options
+@click.option("--env", "envs", multiple=True, metavar="ENV",
+              help="Environment to package for (repeatable).")
+@click.option("--all-envs", is_flag=True,
+              help="Every environment of the pipeline's package stage, from one read of the base.")
+@click.option("--artifact", type=click.Path(path_type=Path),
+              help="The built artifact (jar/war/ear/zip/whl, tar, tar.gz or a directory). "
+                   "Default: package.artifact, relative to the spec file.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Output path for one environment; the output directory for several. "
+                   "Default: <stem>-<env><suffix> beside the artifact.")
+@click.option("--image", metavar="REF",
+              help="Package a container image instead: add one config layer on top of REF and "
+                   "tag it REF-<env> (name:tag -> name:tag-<env>).")
+@click.option("--version", "version", metavar="VERSION",
+              help="The app version templates see as app.version (default: app.version).")
+@format_option
+@click.pass_context
+def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tuple[str, ...],
+            all_envs: bool, artifact: Path | None, out: Path | None, image: str | None,
+            version: str | None, output_format: str) -> None:
+    """Write one artifact per environment from one build.
+
+    Renders the package.files templates (jinja2, undefined names are errors) with the
+    environment's values, env, app and secrets.NAME (a runtime reference such as ${NAME},
+    never a value), and writes them into a copy of the artifact whose every other entry is
+    copied byte for byte. A manifest (superspec-package.json) goes inside the output and beside
+    it; `superspec package verify BASE PACKAGED` checks the claim later.
+
+    \b
+    Examples:
+      superspec package --env prod
+      superspec package --all-envs --artifact target/app.jar --out dist/
+      superspec package --env test --image registry.example/app:1.4.2
+      superspec package verify target/app.jar target/app-prod.jar
+
+    Progress goes to stderr; --format json prints the results on stdout.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from superspec.errors import UsageError
+    from superspec.package.plan import stage_envs
+    from superspec.package.runner import package_envs
+
+    if image is not None and artifact is not None:
+        raise UsageError("--image and --artifact exclude each other")
+    if all_envs and envs:
+        raise UsageError("--all-envs and --env exclude each other")
+    effective = load(spec, layers)
+    names = stage_envs(effective) if all_envs else list(envs)
+    results = package_envs(effective, names, artifact, out, image=image, version=version,
+                           progress=lambda line: click.echo(line, err=True))
+    if output_format == "json":
+        click.echo(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
+    else:
+        for result in results:
+            changed = ", ".join(f"{e.path} ({e.action})" for e in result.entries)
+            click.echo(f"{result.environment}: {result.output} <- {result.base} [{changed}]")
+
+
+@package.command()
+@click.argument("base", type=click.Path(exists=True, path_type=Path))
+@click.argument("packaged", type=click.Path(exists=True, path_type=Path))
+@format_option
+def verify(base: Path, packaged: Path, output_format: str) -> None:
+    """Prove PACKAGED differs from BASE only in the entries its manifest lists.
+
+    Reads superspec-package.json inside PACKAGED, checks BASE is the artifact it was made
+    from (sha256), that every other entry is byte-identical (raw compressed bytes, CRC and
+    header fields for zips; header and data blocks for tars; content, mode and link targets
+    for directories) and that each listed entry has the recorded digest. Lists the changed
+    entries. Exit 0 when it holds, 1 otherwise.
+    """
+    from superspec.errors import RuleFailure
+    from superspec.package.verify import verify_package
+
+    report = verify_package(base, packaged)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if not report.ok:
+        raise RuleFailure(f"{packaged} is not {base} plus its manifest's entries "
+                          f"({len(report.problems)} problem(s))")

@@ -1,0 +1,152 @@
+"""One interface over the artifact kinds: detect, open (safety checks), entry kinds, write,
+and fingerprints for verify."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from superspec.errors import InputError, Location
+from superspec.package.directory import DirArchive, open_dir, write_dir
+from superspec.package.tararchive import TarArchive, open_tar, write_tar, write_targz
+from superspec.package.zipread import ZipArchive, open_zip
+from superspec.package.zipwrite import NewEntry, dos_stamp, write_zip
+
+ZIP_SUFFIXES = (".jar", ".war", ".ear", ".zip", ".whl")
+TARGZ_SUFFIXES = (".tar.gz", ".tgz")
+Data = bytes | Callable[[], bytes]  # the manifest is produced late: it needs the base digest
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output: where to write it, and what changes."""
+
+    tmp: Path
+    replaced: dict[str, bytes]
+    added: list[tuple[str, Data]]
+
+
+def split_name(path: Path) -> tuple[str, str]:
+    """(stem, suffix): 'app.tar.gz' -> ('app', '.tar.gz'); a directory has no suffix."""
+    name = path.name
+    for suffix in TARGZ_SUFFIXES + (".tar",) + ZIP_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], name[-len(suffix):]
+    return (name, "") if path.is_dir() else (path.stem, path.suffix)
+
+
+def detect(path: Path, display: str) -> str:
+    if path.is_dir():
+        return "dir"
+    if not path.exists():
+        raise InputError("artifact not found", location=Location(display))
+    suffix = split_name(path)[1].lower()
+    if suffix in ZIP_SUFFIXES:
+        return "zip"
+    if suffix in TARGZ_SUFFIXES:
+        return "targz"
+    if suffix == ".tar":
+        return "tar"
+    raise InputError(f"unknown artifact kind {suffix or '(no suffix)'!r}; expected a directory "
+                     f"or one of {', '.join(ZIP_SUFFIXES + ('.tar',) + TARGZ_SUFFIXES)}",
+                     location=Location(display))
+
+
+Archive = ZipArchive | TarArchive | DirArchive
+
+
+def open_artifact(path: Path, display: str) -> tuple[str, Archive]:
+    kind = detect(path, display)
+    if kind == "zip":
+        return kind, open_zip(path, display)
+    if kind in ("tar", "targz"):
+        return kind, open_tar(path, display, gz=kind == "targz")
+    return kind, open_dir(path, display)
+
+
+def entry_kinds(archive: Archive) -> dict[str, str]:
+    """name -> 'file', 'dir', 'link' or 'other'."""
+    if isinstance(archive, ZipArchive):
+        return {e.name: "dir" if e.is_dir else "link" if e.is_symlink else "file"
+                for e in archive.entries}
+    if isinstance(archive, TarArchive):
+        return {m.name: "file" if m.info.isreg() else "dir" if m.info.isdir()
+                else "link" if m.info.issym() or m.info.islnk() else "other"
+                for m in archive.members}
+    return {e.name: e.kind for e in archive.entries}
+
+
+def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> None:
+    """Write every job's output from one opened base."""
+    if isinstance(archive, DirArchive):
+        for job in jobs:
+            write_dir(archive, job.tmp, job.replaced, [(n, _get(d)) for n, d in job.added])
+        return
+    if kind == "targz":
+        assert isinstance(archive, TarArchive)
+        handles = [open(job.tmp, "wb") for job in jobs]
+        try:
+            write_targz(archive, [(h, (job.replaced, _Resolved(job.added)))  # type: ignore[misc]
+                                  for h, job in zip(handles, jobs)], epoch)
+        finally:
+            for handle in handles:
+                handle.close()
+        return
+    with open(archive.path, "rb") as src:
+        for job in jobs:
+            with open(job.tmp, "wb") as dst:
+                if isinstance(archive, ZipArchive):
+                    write_zip(archive, src.fileno(), dst.fileno(), job.replaced,
+                              [NewEntry(n, d) for n, d in job.added],
+                              dos_stamp(epoch))
+                else:
+                    assert isinstance(archive, TarArchive)
+                    write_tar(archive, src.fileno(), dst.fileno(),
+                              (job.replaced, _Resolved(job.added)), epoch)  # type: ignore[arg-type]
+
+
+class _Resolved(list):  # type: ignore[type-arg]
+    """Added entries whose data is produced when the writer reaches them."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for name, data in super().__iter__():
+            yield name, _get(data)
+
+
+def _get(data: Data) -> bytes:
+    return data() if callable(data) else data
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb", buffering=0) as handle:
+        buffer = bytearray(8 * 1024 * 1024)
+        view = memoryview(buffer)
+        while True:
+            n = handle.readinto(buffer)
+            if not n:
+                break
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
+def dir_sha256(archive: DirArchive) -> str:
+    """A digest of a directory tree: every entry's name, kind, mode and content (or target)."""
+    digest = hashlib.sha256()
+    for entry in archive.entries:
+        content = entry.target if entry.kind == "link" else \
+            file_sha256(archive.path / entry.name) if entry.kind == "file" else ""
+        digest.update(f"{entry.kind} {entry.name!r} {entry.mode:o} {content}\n".encode())
+    return digest.hexdigest()
+
+
+def base_sha256(archive: Archive) -> str:
+    return dir_sha256(archive) if isinstance(archive, DirArchive) else file_sha256(archive.path)
+
+
+def close(archive: Archive) -> None:
+    if isinstance(archive, ZipArchive):
+        archive.close()
+

@@ -1,0 +1,82 @@
+"""The package manifest: what was packaged from which base, for which environment.
+
+It is written inside the artifact (entry ``superspec-package.json``) and beside it
+(``<output>.superspec-package.json``). It holds digests and names only, never a value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from superspec import __version__
+
+MANIFEST_ENTRY = "superspec-package.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ChangedEntry:
+    path: str
+    action: str  # "replaced" or "added"
+    template: str
+    sha256: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "action": self.action, "template": self.template,
+                "sha256": self.sha256, "size": self.size}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    environment: str
+    environment_class: str
+    app: str
+    version: str | None
+    base_kind: str
+    base_name: str
+    base_sha256: str
+    spec_digest: str
+    values_digest: str
+    secrets: list[str]
+    secret_style: str
+    entries: list[ChangedEntry] = field(default_factory=list)
+    superspec_version: str = __version__
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "superspecPackage": FORMAT,
+            "superspecVersion": self.superspec_version,
+            "environment": self.environment,
+            "environmentClass": self.environment_class,
+            "app": {"name": self.app, "version": self.version},
+            "base": {"kind": self.base_kind, "name": self.base_name, "sha256": self.base_sha256},
+            "specDigest": self.spec_digest,
+            "valuesDigest": self.values_digest,
+            "secrets": {"names": self.secrets, "style": self.secret_style},
+            "manifestEntry": MANIFEST_ENTRY,
+            "entries": [e.to_json() for e in self.entries],
+        }
+
+    def encode(self) -> bytes:
+        return (json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n").encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> Manifest:
+        """Parse a manifest; ValueError (or KeyError/TypeError) when it is not one."""
+        raw = json.loads(data)
+        if raw.get("superspecPackage") != FORMAT:
+            raise ValueError(f"unknown manifest format {raw.get('superspecPackage')!r}")
+        return cls(
+            environment=raw["environment"], environment_class=raw["environmentClass"],
+            app=raw["app"]["name"], version=raw["app"]["version"],
+            base_kind=raw["base"]["kind"], base_name=raw["base"]["name"],
+            base_sha256=raw["base"]["sha256"], spec_digest=raw["specDigest"],
+            values_digest=raw["valuesDigest"], secrets=list(raw["secrets"]["names"]),
+            secret_style=raw["secrets"]["style"],
+            entries=[ChangedEntry(e["path"], e["action"], e["template"], e["sha256"], e["size"])
+                     for e in raw["entries"]],
+            superspec_version=raw["superspecVersion"],
+        )

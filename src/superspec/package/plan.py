@@ -1,0 +1,66 @@
+"""Which environments to package and where each output goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from superspec.errors import SpecError, UsageError
+from superspec.package.artifact import split_name
+
+
+def stage_envs(effective: Any) -> list[str]:
+    """The environments of the pipeline's package stage(s), in pipeline order."""
+    model = effective.model
+    envs: list[str] = []
+    stages = [s for s in model.pipeline.stages if model.stage_runner(s) == "package"]
+    if not stages:
+        raise SpecError("no pipeline stage runs 'package', so --all-envs has no environments",
+                        location=effective.locate(("pipeline", "stages")))
+    for stage_id in stages:
+        stage = model.pipeline.stages[stage_id]
+        for env in (stage.envs or []) + ([stage.env] if stage.env else []):
+            if env not in model.environments:
+                raise SpecError(f"stage '{stage_id}' packages environment '{env}', which is not "
+                                "defined in environments",
+                                location=effective.locate(("pipeline", "stages", stage_id)))
+            if env not in envs:
+                envs.append(env)
+    if not envs:
+        raise SpecError(f"the package stage '{stages[0]}' lists no environments (envs: [...])",
+                        location=effective.locate(("pipeline", "stages", stages[0])))
+    return envs
+
+
+def check_envs(effective: Any, envs: list[str]) -> None:
+    defined = list(effective.model.environments)
+    if not envs:
+        raise UsageError("name an environment with --env ENV, or use --all-envs")
+    for env in envs:
+        if env not in defined:
+            raise UsageError(f"environment '{env}' is not defined in the spec "
+                             f"(defined: {', '.join(defined) or 'none'})")
+
+
+def artifact_path(effective: Any, artifact: Path | None) -> Path:
+    if artifact is not None:
+        return artifact
+    configured = effective.model.package.artifact
+    if configured is None:
+        raise UsageError("no artifact: pass --artifact PATH or set package.artifact in the spec")
+    return Path(effective.path).parent / configured
+
+
+def output_paths(base: Path, envs: list[str], out: Path | None) -> dict[str, Path]:
+    """``<stem>-<env><suffix>`` beside the base; ``--out`` is the output for one environment
+    and the directory of the outputs for several."""
+    stem, suffix = split_name(base)
+    if out is not None and len(envs) == 1:
+        paths = {envs[0]: out}
+    else:
+        where = out if out is not None else base.parent
+        paths = {env: where / f"{stem}-{env}{suffix}" for env in envs}
+    for path in paths.values():
+        if path.resolve() == base.resolve():
+            raise UsageError(f"the output {path} would overwrite the base artifact")
+    return paths

@@ -1,0 +1,208 @@
+"""Package one base artifact for one or more environments: render, plan, write, rename.
+
+Everything that can fail (templates, entry checks) is done for every environment before the
+first byte is written; outputs go to temp files beside their targets and are renamed at the end,
+so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from superspec.errors import InputError, Location
+from superspec.fileio import write_atomic
+from superspec.package import artifact as kinds
+from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
+from superspec.package.plan import artifact_path, check_envs, output_paths
+from superspec.package.render import Rendered, Renderer, env_values, values_digest
+from superspec.spec.layers import display_path
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PackageResult:
+    environment: str
+    kind: str
+    base: str
+    base_sha256: str
+    output: str
+    manifest_file: str | None
+    entries: list[ChangedEntry]
+    image: dict[str, Any] | None = field(default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"environment": self.environment, "kind": self.kind, "base": self.base,
+                "baseSha256": self.base_sha256, "output": self.output,
+                "manifest": self.manifest_file, "entries": [e.to_json() for e in self.entries],
+                **({"image": self.image} if self.image is not None else {})}
+
+
+def source_epoch() -> int:
+    """The timestamp of added entries: SOURCE_DATE_EPOCH, else 1980-01-01 (the zip epoch)."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else 315532800
+
+
+def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Path | None, *,
+                 image: str | None = None, version: str | None = None,
+                 progress: Progress | None = None) -> list[PackageResult]:
+    """Package ``artifact`` (default: package.artifact) or the image ``image`` for ``envs``."""
+    check_envs(effective, envs)
+    renderer = Renderer(effective)
+    rendered = {env: renderer.render(env, version) for env in envs}
+    say = progress or (lambda _: None)
+    if image is not None:
+        from superspec.provision.docker import package_image
+
+        return package_image(effective, image, rendered, version, say)
+    base = artifact_path(effective, artifact)
+    display = display_path(base)
+    targets = output_paths(base, envs, out)
+    kind, archive = kinds.open_artifact(base, display)
+    try:
+        existing = kinds.entry_kinds(archive)
+        _check_base(kind, existing, display)
+        digest = _Digest(archive)
+        jobs, manifests = {}, {}
+        for env in envs:
+            changed = _changes(existing, rendered[env], display)
+            manifest = _manifest(effective, env, version, kind, base, changed, digest)
+            manifests[env] = manifest
+            jobs[env] = _job(targets[env], kind, rendered[env], existing, manifest, base)
+        try:
+            kinds.write_outputs(kind, archive, list(jobs.values()), source_epoch())
+            for env in envs:
+                _install(jobs[env].tmp, targets[env])
+                say(f"packaged {env}: {display_path(targets[env])} "
+                    f"({len(rendered[env])} file(s) rendered)")
+        except BaseException:
+            for job in jobs.values():
+                _remove(job.tmp)
+            raise
+    finally:
+        kinds.close(archive)
+    results = []
+    for env in envs:
+        side = targets[env].with_name(targets[env].name + "." + MANIFEST_ENTRY)
+        write_atomic(side, manifests[env]().encode())
+        results.append(PackageResult(env, kind, display, digest.value(), display_path(targets[env]),
+                                     display_path(side), manifests[env]().entries))
+    return results
+
+
+def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
+    if MANIFEST_ENTRY in existing:
+        raise InputError(f"the base already holds {MANIFEST_ENTRY}: it is a packaged artifact; "
+                         "package from the build output", location=Location(display))
+    signed = sorted(n for n in existing if n.upper().startswith("META-INF/")
+                    and n.upper().endswith((".SF", ".RSA", ".DSA", ".EC")))
+    if kind == "zip" and signed:
+        raise InputError(f"the base is a signed jar ({signed[0]}); changing any entry would "
+                         "invalidate its signature: package before signing", location=Location(display))
+
+
+def _changes(existing: dict[str, str], files: list[Rendered], display: str) -> list[ChangedEntry]:
+    changes, seen = [], set()
+    for item in files:
+        if item.path in seen or item.path == MANIFEST_ENTRY:
+            raise InputError(f"package.files writes {item.path!r} twice (or over the manifest)",
+                             location=Location(display))
+        seen.add(item.path)
+        parts = item.path.split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if existing.get(parent, "dir") != "dir":
+                raise InputError(f"cannot write {item.path!r}: {parent!r} is a "
+                                 f"{existing[parent]} in the base", location=Location(display))
+        found = existing.get(item.path)
+        if found not in (None, "file"):
+            raise InputError(f"cannot replace {item.path!r}: it is a {found} in the base, not a "
+                             "file", location=Location(display))
+        action = "replaced" if found else "added"
+        changes.append(ChangedEntry(item.path, action, item.template, item.sha256, len(item.data)))
+    return changes
+
+
+class _Digest:
+    """The base's sha256, computed on another core while the outputs are being written."""
+
+    def __init__(self, archive: kinds.Archive) -> None:
+        self._value: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(archive,), daemon=True)
+        self._thread.start()
+
+    def _run(self, archive: kinds.Archive) -> None:
+        try:
+            self._value = kinds.base_sha256(archive)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            self._error = exc
+
+    def value(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+def _manifest(effective: Any, env: str, version: str | None, kind: str, base: Path,
+              changed: list[ChangedEntry], digest: _Digest) -> Callable[[], Manifest]:
+    model = effective.model
+    values = values_digest(env_values(effective, env))
+    made: list[Manifest] = []
+
+    def build() -> Manifest:
+        if not made:
+            made.append(Manifest(
+                environment=env, environment_class=model.environments[env].class_,
+                app=model.name, version=version or model.app.version, base_kind=kind,
+                base_name=base.name, base_sha256=digest.value(), spec_digest=effective.digest,
+                values_digest=values, secrets=list(model.package.secrets),
+                secret_style=model.package.secret_style, entries=changed))
+        return made[0]
+
+    return build
+
+
+def _job(target: Path, kind: str, files: list[Rendered], existing: dict[str, str],
+         manifest: Callable[[], Manifest], base: Path) -> kinds.Job:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "dir":
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+        tmp.rmdir()  # copytree creates it
+    else:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(name)
+        shutil.copymode(base, tmp)
+    replaced = {f.path: f.data for f in files if f.path in existing}
+    added: list[tuple[str, kinds.Data]] = [(f.path, f.data) for f in files if f.path not in existing]
+    added.append((MANIFEST_ENTRY, lambda: manifest().encode()))
+    return kinds.Job(tmp, replaced, added)
+
+
+def _install(tmp: Path, target: Path) -> None:
+    if tmp.is_dir() and target.is_dir():
+        old = target.with_name(f".{target.name}.old")
+        _remove(old)
+        os.replace(target, old)
+        os.replace(tmp, target)
+        _remove(old)
+    else:
+        os.replace(tmp, target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

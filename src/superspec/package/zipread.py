@@ -1,0 +1,249 @@
+"""Read a zip-family archive (jar, war, ear, zip, whl) down to each entry's raw byte span.
+
+Nothing is decompressed: the central directory is parsed, every local header is checked against
+it, and each entry's span (local header + compressed data + data descriptor) is located so that
+a writer can copy it verbatim. Zip64 archives are understood. Anything inconsistent is refused.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+import zlib
+from dataclasses import dataclass, replace
+from collections.abc import Callable
+from pathlib import Path
+
+from superspec.errors import InputError, Location
+from superspec.package.names import check_link, check_name, check_unique
+
+EOCD = struct.Struct("<4s4H2LH")  # sig, disk, cd disk, n here, n total, cd size, cd offset, clen
+ZIP64_LOCATOR = struct.Struct("<4sLQL")
+ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+CENTRAL = struct.Struct("<4s6H3L5H2L")
+LOCAL = struct.Struct("<4s5H3L2H")
+SIG_EOCD, SIG_LOC64, SIG_EOCD64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
+SIG_CENTRAL, SIG_LOCAL, SIG_DESCRIPTOR = b"PK\x01\x02", b"PK\x03\x04", b"PK\x07\x08"
+MAX32, MAX16 = 0xFFFFFFFF, 0xFFFF
+
+Buffer = mmap.mmap | bytes
+Corrupt = Callable[[str], InputError]
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    name: str  # normalized: no leading './', no trailing '/'
+    raw_name: bytes
+    version_made: int
+    version_needed: int
+    flags: int
+    method: int
+    dos_time: int
+    dos_date: int
+    crc: int
+    csize: int
+    usize: int
+    internal_attr: int
+    external_attr: int
+    extra: bytes  # central-directory extra fields, zip64 field removed
+    comment: bytes
+    offset: int  # local header
+    data_start: int
+    end: int  # after the data descriptor, if any
+
+    @property
+    def is_dir(self) -> bool:
+        return self.raw_name.endswith(b"/")
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.version_made >> 8 == 3 and (self.external_attr >> 16) & 0o170000 == 0o120000
+
+    def fingerprint_fields(self) -> tuple[object, ...]:
+        """Everything the central directory says about the entry, except where it sits."""
+        return (self.raw_name, self.version_made, self.version_needed, self.flags, self.method,
+                self.dos_time, self.dos_date, self.crc, self.csize, self.usize,
+                self.internal_attr, self.external_attr, self.extra, self.comment)
+
+
+@dataclass
+class ZipArchive:
+    path: Path
+    display: str
+    mm: mmap.mmap | bytes
+    entries: list[ZipEntry]
+    comment: bytes
+    cd_offset: int
+
+    def by_name(self) -> dict[str, ZipEntry]:
+        return {e.name: e for e in self.entries}
+
+    def data(self, entry: ZipEntry) -> bytes:
+        """The entry's uncompressed bytes (for small entries: links, manifests, verify)."""
+        raw = self.mm[entry.data_start:entry.data_start + entry.csize]
+        if entry.method == 0:
+            data = bytes(raw)
+        elif entry.method == 8:
+            try:
+                data = zlib.decompress(raw, -15)
+            except zlib.error as exc:
+                raise self._corrupt(f"entry {entry.name!r}: {exc}") from None
+        else:
+            raise InputError(f"entry {entry.name!r} uses compression method {entry.method}, "
+                             "which superspec cannot read", location=Location(self.display))
+        if zlib.crc32(data) != entry.crc:
+            raise self._corrupt(f"entry {entry.name!r}: CRC mismatch")
+        return data
+
+    def close(self) -> None:
+        if isinstance(self.mm, mmap.mmap):
+            self.mm.close()
+
+    def _corrupt(self, what: str) -> InputError:
+        return InputError(f"corrupt zip archive: {what}", location=Location(self.display))
+
+
+def open_zip(path: Path, display: str | None = None) -> ZipArchive:
+    """Map and parse ``path``; raise InputError naming the archive (and entry) when it is unsafe
+    or corrupt."""
+    display = display or str(path)
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        if size == 0:
+            raise InputError("corrupt zip archive: empty file", location=Location(display))
+        mm: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        archive = _parse(path, display, mm)
+    except BaseException:
+        if isinstance(mm, mmap.mmap):
+            mm.close()
+        raise
+    return archive
+
+
+def _parse(path: Path, display: str, mm: mmap.mmap | bytes) -> ZipArchive:
+    def corrupt(what: str) -> InputError:
+        return InputError(f"corrupt zip archive: {what}", location=Location(display))
+
+    size = len(mm)
+    eocd_pos = mm.rfind(SIG_EOCD, max(0, size - EOCD.size - MAX16), size)
+    while eocd_pos >= 0:  # the signature may occur inside the comment: find a consistent one
+        if eocd_pos + EOCD.size + EOCD.unpack_from(mm, eocd_pos)[7] == size:
+            break
+        eocd_pos = mm.rfind(SIG_EOCD, max(0, size - EOCD.size - MAX16), eocd_pos)
+    if eocd_pos < 0:
+        raise corrupt("no end-of-central-directory record (not a zip file, or truncated)")
+    _, disk, cd_disk, n_here, count, cd_size, cd_offset, clen = EOCD.unpack_from(mm, eocd_pos)
+    comment = bytes(mm[eocd_pos + EOCD.size:eocd_pos + EOCD.size + clen])
+    cd_end = eocd_pos
+    loc_pos = eocd_pos - ZIP64_LOCATOR.size
+    if loc_pos >= 0 and mm[loc_pos:loc_pos + 4] == SIG_LOC64:
+        _, _, eocd64_pos, _ = ZIP64_LOCATOR.unpack_from(mm, loc_pos)
+        if mm[eocd64_pos:eocd64_pos + 4] != SIG_EOCD64:
+            raise corrupt("zip64 end-of-central-directory record not found")
+        fields = ZIP64_EOCD.unpack_from(mm, eocd64_pos)
+        disk, cd_disk, n_here, count, cd_size, cd_offset = fields[4:10]
+        cd_end = eocd64_pos
+    if disk != 0 or cd_disk != 0 or n_here != count:
+        raise corrupt("multi-disk (spanned) archives are not supported")
+    if cd_offset + cd_size != cd_end:
+        raise corrupt(f"central directory at {cd_offset} (+{cd_size}) does not end at {cd_end}; "
+                      "data before the archive that its offsets do not count is not supported")
+    entries = _central(mm, cd_offset, cd_end, count, display, corrupt)
+    names = [e.name for e in entries]
+    check_unique(names, display)
+    _check_spans(entries, cd_offset, corrupt)
+    archive = ZipArchive(path, display, mm, entries, comment, cd_offset)
+    for entry in entries:
+        if entry.is_symlink:
+            target = archive.data(entry).decode("utf-8", "surrogateescape")
+            check_link(entry.name, target, display)
+    return archive
+
+
+def _central(mm: Buffer, pos: int, cd_end: int, count: int, display: str,
+             corrupt: Corrupt) -> list[ZipEntry]:
+    entries = []
+    for _ in range(count):
+        if pos + CENTRAL.size > cd_end or mm[pos:pos + 4] != SIG_CENTRAL:
+            raise corrupt(f"bad central directory record at offset {pos}")
+        (_, made, needed, flags, method, dtime, ddate, crc, csize, usize, nlen, elen, clen,
+         disk, iattr, eattr, offset) = CENTRAL.unpack_from(mm, pos)
+        start = pos + CENTRAL.size
+        raw_name = bytes(mm[start:start + nlen])
+        extra = bytes(mm[start + nlen:start + nlen + elen])
+        comment = bytes(mm[start + nlen + elen:start + nlen + elen + clen])
+        pos = start + nlen + elen + clen
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        extra, usize, csize, offset = _strip_zip64(extra, usize, csize, offset, name, corrupt)
+        name = check_name(name, display)
+        entries.append(ZipEntry(name, raw_name, made, needed, flags, method, dtime, ddate, crc,
+                                csize, usize, iattr, eattr, extra, comment, offset, 0, 0))
+    if pos != cd_end:
+        raise corrupt("central directory size does not match its records")
+    return [_locate(mm, e, corrupt) for e in entries]
+
+
+def _strip_zip64(extra: bytes, usize: int, csize: int, offset: int, name: str,
+                 corrupt: Corrupt) -> tuple[bytes, int, int, int]:
+    """Take the zip64 field out of ``extra`` and apply it to the 32-bit values it overrides."""
+    kept, pos = bytearray(), 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<2H", extra, pos)
+        body = extra[pos + 4:pos + 4 + length]
+        if len(body) != length:
+            raise corrupt(f"entry {name!r}: truncated extra field")
+        if tag == 0x0001:
+            values, at = [], 0
+            for value in (usize, csize, offset):
+                if value == MAX32:
+                    if at + 8 > length:
+                        raise corrupt(f"entry {name!r}: truncated zip64 extra field")
+                    value = struct.unpack_from("<Q", body, at)[0]
+                    at += 8
+                values.append(value)
+            usize, csize, offset = values
+        else:
+            kept += extra[pos:pos + 4 + length]
+        pos += 4 + length
+    kept += extra[pos:]
+    return bytes(kept), usize, csize, offset
+
+
+def _locate(mm: Buffer, entry: ZipEntry, corrupt: Corrupt) -> ZipEntry:
+    """Check the local header against the central record and find where the entry ends."""
+    pos = entry.offset
+    if pos + LOCAL.size > len(mm) or mm[pos:pos + 4] != SIG_LOCAL:
+        raise corrupt(f"entry {entry.name!r}: no local header at offset {pos}")
+    _, _, _, _, _, _, _, _, _, nlen, elen = LOCAL.unpack_from(mm, pos)
+    name_start = pos + LOCAL.size
+    if mm[name_start:name_start + nlen] != entry.raw_name:
+        raise corrupt(f"entry {entry.name!r}: local header names a different entry")
+    local_extra = bytes(mm[name_start + nlen:name_start + nlen + elen])
+    data_start = name_start + nlen + elen
+    end = data_start + entry.csize
+    if entry.flags & 0x08:  # a data descriptor follows the data
+        zip64 = _has_tag(local_extra, 0x0001)
+        end += (4 if mm[end:end + 4] == SIG_DESCRIPTOR else 0) + 4 + (16 if zip64 else 8)
+    return replace(entry, data_start=data_start, end=end)
+
+
+def _has_tag(extra: bytes, wanted: int) -> bool:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<2H", extra, pos)
+        if tag == wanted:
+            return True
+        pos += 4 + length
+    return False
+
+
+def _check_spans(entries: list[ZipEntry], cd_offset: int, corrupt: Corrupt) -> None:
+    """Entries must lie before the central directory and must not overlap (zip-bomb layouts)."""
+    previous: ZipEntry | None = None
+    for entry in sorted(entries, key=lambda e: e.offset):
+        if entry.end > cd_offset:
+            raise corrupt(f"entry {entry.name!r} runs into the central directory")
+        if previous is not None and entry.offset < previous.end:
+            raise corrupt(f"entries {previous.name!r} and {entry.name!r} overlap")
+        previous = entry

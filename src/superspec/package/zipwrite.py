@@ -1,0 +1,123 @@
+"""Write a zip-family archive from a base: unchanged entries are copied as raw byte ranges
+(local header + compressed data + data descriptor, never decompressed), replaced and added
+entries are compressed afresh, and a new central directory is written (zip64 when needed).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from superspec.package.copyrange import RangeWriter
+from superspec.package.zipread import (
+    CENTRAL, EOCD, LOCAL, MAX16, MAX32, SIG_CENTRAL, SIG_EOCD, SIG_EOCD64, SIG_LOC64,
+    SIG_LOCAL, ZIP64_EOCD, ZIP64_LOCATOR, ZipArchive, ZipEntry,
+)
+
+UNIX_FILE_0644 = 0o100644 << 16
+MADE_BY_UNIX = (3 << 8) | 20
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    name: str
+    data: bytes | Callable[[], bytes]  # a callable is asked for the bytes when they are written
+
+
+def dos_stamp(epoch: int) -> tuple[int, int]:
+    """(time, date) in MS-DOS format for a Unix time, UTC, clamped to 1980..2107."""
+    import time
+
+    t = time.gmtime(max(epoch, 315532800))
+    year = min(t.tm_year, 2107)
+    return ((t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2),
+            ((year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday)
+
+
+def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str, bytes],
+              added: list[NewEntry], stamp: tuple[int, int]) -> None:
+    """Write the packaged archive to ``dst_fd`` (positioned at 0)."""
+    out = _Out(src_fd, dst_fd)
+    records: list[bytes] = []
+    first = min((e.offset for e in archive.entries), default=archive.cd_offset)
+    out.copy(0, first)  # bytes before the first entry (e.g. a launch script) stay as they are
+    for entry in archive.entries:
+        if entry.name in replaced:
+            new = _replacement(entry, replaced[entry.name])
+            records.append(out.write_entry(new, replaced[entry.name]))
+        else:
+            records.append(_central(entry, out.copy(entry.offset, entry.end)))
+    for item in added:
+        name = item.name.encode("utf-8")
+        new = ZipEntry(item.name, name, MADE_BY_UNIX, 20, 0x800 if not name.isascii() else 0, 8,
+                       stamp[0], stamp[1], 0, 0, 0, 0, UNIX_FILE_0644, b"", b"", 0, 0, 0)
+        data = item.data() if callable(item.data) else item.data
+        records.append(out.write_entry(new, data))
+    out.flush()
+    cd_offset = out.pos
+    directory = b"".join(records)
+    out.write(directory)
+    _end_records(out, len(records), len(directory), cd_offset, archive.comment)
+    out.flush()
+
+
+def _replacement(entry: ZipEntry, data: bytes) -> ZipEntry:
+    return ZipEntry(entry.name, entry.raw_name, entry.version_made, 20, entry.flags & 0x800,
+                    0 if entry.method == 0 else 8, entry.dos_time, entry.dos_date, 0, 0, 0,
+                    entry.internal_attr, entry.external_attr, entry.extra, entry.comment, 0, 0, 0)
+
+
+class _Out(RangeWriter):
+    """The output zip: raw ranges plus freshly written entries."""
+
+    def write_entry(self, entry: ZipEntry, data: bytes) -> bytes:
+        """Write a local header and the (compressed) data; return the central record."""
+        body = data
+        if entry.method == 8:
+            packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+            body = packer.compress(data) + packer.flush()
+        if len(body) >= MAX32 or len(data) >= MAX32:
+            raise ValueError(f"rendered file {entry.name!r} is too large for a zip entry")
+        crc = zlib.crc32(data)
+        full = ZipEntry(entry.name, entry.raw_name, entry.version_made, entry.version_needed,
+                        entry.flags, entry.method, entry.dos_time, entry.dos_date, crc,
+                        len(body), len(data), entry.internal_attr, entry.external_attr,
+                        entry.extra, entry.comment, 0, 0, 0)
+        offset = self.pos
+        self.write(LOCAL.pack(SIG_LOCAL, full.version_needed, full.flags, full.method,
+                              full.dos_time, full.dos_date, crc, len(body), len(data),
+                              len(full.raw_name), 0) + full.raw_name + body)
+        return _central(full, offset)
+
+
+def _central(entry: ZipEntry, offset: int) -> bytes:
+    usize, csize, wide = entry.usize, entry.csize, []
+    if usize >= MAX32:
+        wide.append(usize)
+        usize = MAX32
+    if csize >= MAX32:
+        wide.append(csize)
+        csize = MAX32
+    if offset >= MAX32:
+        wide.append(offset)
+        offset = MAX32
+    extra = entry.extra
+    if wide:
+        extra = struct.pack(f"<2H{len(wide)}Q", 1, 8 * len(wide), *wide) + extra
+    return CENTRAL.pack(
+        SIG_CENTRAL, entry.version_made, entry.version_needed, entry.flags, entry.method,
+        entry.dos_time, entry.dos_date, entry.crc, csize, usize, len(entry.raw_name), len(extra),
+        len(entry.comment), 0, entry.internal_attr, entry.external_attr, offset,
+    ) + entry.raw_name + extra + entry.comment
+
+
+def _end_records(out: _Out, count: int, size: int, offset: int, comment: bytes) -> None:
+    if count >= MAX16 or size >= MAX32 or offset >= MAX32:
+        eocd64 = out.pos
+        out.write(ZIP64_EOCD.pack(SIG_EOCD64, ZIP64_EOCD.size - 12, 45, 45, 0, 0, count, count,
+                                  size, offset))
+        out.write(ZIP64_LOCATOR.pack(SIG_LOC64, 0, eocd64, 1))
+        count, size, offset = min(count, MAX16), min(size, MAX32), min(offset, MAX32)
+    out.write(EOCD.pack(SIG_EOCD, 0, 0, count, count, size, offset, len(comment)) + comment)
