@@ -1,4 +1,4 @@
-"""One exception tree for superspec. Core code raises these; only the CLI turns them into exit codes.
+"""One exception tree for superspec. Core code raises these; the CLI turns them into exit codes.
 
 Exit codes (the full table lives in docs/exit-codes.md):
   0 ok, 1 user/spec/rule failure, 2 usage, 3 unexpected bug, 130 interrupted.
@@ -6,12 +6,13 @@ Exit codes (the full table lives in docs/exit-codes.md):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Location:
-    """Where a value came from: file, line (1-based), optional column, the layer and the dotted key."""
+    """Where a value came from: file, line (1-based), column, the layer and the dotted key."""
 
     file: str
     line: int | None = None
@@ -56,13 +57,15 @@ class SuperspecError(Exception):
 class SpecError(SuperspecError):
     """The spec (one layer or the merged result) is invalid. May carry several problems at once."""
 
-    def __init__(self, problems: list[SuperspecError] | str, *, location: Location | None = None):
+    def __init__(
+        self, problems: Sequence[SuperspecError] | str, *, location: Location | None = None
+    ) -> None:
         if isinstance(problems, str):
             super().__init__(problems, location=location)
             self.problems: list[SuperspecError] = [SuperspecError(problems, location=location)]
         else:
             super().__init__("; ".join(str(p) for p in problems))
-            self.problems = problems
+            self.problems = list(problems)
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -72,11 +75,11 @@ class SpecError(SuperspecError):
 
 
 class InputError(SuperspecError):
-    """A file other than the spec (POM, lock file, archive, params file) is missing or malformed."""
+    """A file other than the spec (POM, lock file, archive, params) is missing or malformed."""
 
 
 class RuleFailure(SuperspecError):
-    """A runner finished its check and the verdict is 'fail' (e.g. an enforce rule at level error)."""
+    """A runner finished and the verdict is 'fail' (e.g. an enforce rule at level error)."""
 
 
 class UsageError(SuperspecError):

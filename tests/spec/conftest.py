@@ -6,6 +6,7 @@ import pytest
 
 from tests.helpers import write
 
+
 class Tree:
     """A company -> department -> project chain in a temp dir (cwd), written on demand."""
 

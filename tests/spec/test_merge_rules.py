@@ -1,4 +1,5 @@
-"""Merge rules, one test per precedence pair: mappings merge, scalars/lists replace, null deletes."""
+"""Merge rules, one test per precedence pair: mappings merge, scalars and lists replace,
+null deletes."""
 
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ from superspec.cli.options import format_option, load, spec_options
 @click.argument("dotted_path", required=False, metavar="[DOTTED.PATH]")
 @spec_options
 @format_option
-def explain(dotted_path: str | None, spec: Path, layers: tuple[Path, ...], output_format: str) -> None:
+def explain(
+    dotted_path: str | None, spec: Path, layers: tuple[Path, ...], output_format: str
+) -> None:
     """Show effective values with their origin.
 
     \b

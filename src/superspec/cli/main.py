@@ -8,7 +8,6 @@ import os
 import sys
 import tempfile
 import traceback
-from typing import Any
 
 import click
 

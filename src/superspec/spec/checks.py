@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from superspec.errors import Location, SpecError
 from superspec.spec.layers import Layer
-from superspec.spec.merge import Merged
 from superspec.spec.models import KNOWN_RUNNERS, Spec
 from superspec.spec.stages import StageCycle, stage_order
 from superspec.spec.validate import known_keys, path_exists_in_schema

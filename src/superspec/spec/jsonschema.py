@@ -54,7 +54,7 @@ def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
     options = prop.get("anyOf")
     if options is not None and any(o.get("type") == "null" for o in options):
         return prop
-    meta = {k: prop[k] for k in ("title", "description", "default") if k in prop}
+    meta: dict[str, Any] = {k: prop[k] for k in ("title", "description", "default") if k in prop}
     body = {k: v for k, v in prop.items() if k not in meta}
     return {**meta, "anyOf": [body, {"type": "null"}]}
 

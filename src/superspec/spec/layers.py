@@ -107,13 +107,15 @@ def _read_layer(path: Path, display: str) -> Layer:
 
     def problem(key: str, message: str) -> None:
         line = doc.line_of((key,)) if key in data else doc.lines.get(())
-        problems.append(SpecError(message, location=Location(display, line, layer=layer_label, key=key)))
+        location = Location(display, line, layer=layer_label, key=key)
+        problems.append(SpecError(message, location=location))
 
     for key in HEADER_KEYS:
         if key not in data:
             problem(key, f"required in every layer file: add '{key}:'")
     if "superspec" in data and (type(data["superspec"]) is not int or data["superspec"] != 1):
-        problem("superspec", f"unsupported format version {data['superspec']!r}; this superspec reads version 1")
+        problem("superspec", f"unsupported format version {data['superspec']!r}; "
+                             "this superspec reads version 1")
     if "kind" in data and (not isinstance(data["kind"], str) or data["kind"] not in KIND_RANK):
         problem("kind", f"must be one of company, department, project; got {data['kind']!r}")
     if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()):

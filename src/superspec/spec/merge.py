@@ -116,7 +116,8 @@ class _LayerMerge:
             else:
                 continue
             if not _same(before, after):
-                where = _deepest_written(self.layer, lock.path) if len(lock.path) > len(path) else path
+                deeper = len(lock.path) > len(path)
+                where = _deepest_written(self.layer, lock.path) if deeper else path
                 self.problems.append(self._violation(lock, where, before, after))
                 return
 

@@ -88,7 +88,7 @@ _OPEN = object()  # below here any key is allowed (free-form options or values)
 
 
 def known_keys(path: KeyPath) -> list[str]:
-    """The keys the schema allows under ``path`` ([] where any key is allowed or path is unknown)."""
+    """The keys the schema allows under ``path`` ([] where any key goes, or path is unknown)."""
     model = model_at(path)
     if model is None or model.model_config.get("extra") != "forbid":
         return []
