@@ -83,9 +83,12 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
                 _install(jobs[env].tmp, targets[env])
                 say(f"packaged {env}: {display_path(targets[env])} "
                     f"({len(rendered[env])} file(s) rendered)")
-        except BaseException:
+        except BaseException as exc:
             for job in jobs.values():
                 _remove(job.tmp)
+            if isinstance(exc, OSError):
+                raise InputError(f"cannot write the packaged artifact: {exc.strerror or exc}",
+                                 location=Location(display_path(exc.filename or targets[envs[0]]))) from None
             raise
     finally:
         kinds.close(archive)

@@ -1,0 +1,128 @@
+"""Zip-family packaging over real archives: raw copies, stored/deflated, jar tools, zip64."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.package.conftest import PROPS, make_jar, raw_entries, run_cli, spec_args
+
+EXPECTED_PROD = """\
+# Written at packaging time by superspec for environment prod (production).
+# The build knows nothing about environments; this file is the only difference between them.
+spring.application.name=payments-api
+info.app.version=2.3.1
+server.port=8080
+management.endpoints.web.base-path=/healthz
+spring.datasource.hikari.maximum-pool-size=50
+# resolved from the process environment at start-up; the value is never packaged
+spring.datasource.password=${DB_PASSWORD}
+logging.level.root=WARN
+"""
+
+
+def test_every_environment_of_the_example_project(project: Path, capsys) -> None:
+    run = run_cli(capsys, "package", "--all-envs", "--version", "2.3.1", "--format", "json",
+                  *spec_args(project))
+    assert run.code == 0, run.err
+    results = json.loads(run.out)["results"]
+    assert [r["environment"] for r in results] == ["test", "staging", "prod"]
+    target = project / "target"
+    assert run.err.splitlines() == [
+        f"packaged {env}: {target}/payments-api-{env}.jar (1 file(s) rendered)"
+        for env in ("test", "staging", "prod")]
+    with zipfile.ZipFile(target / "payments-api-prod.jar") as jar:
+        assert jar.read(PROPS).decode() == EXPECTED_PROD
+        assert jar.namelist()[0] == "META-INF/MANIFEST.MF"
+        assert jar.namelist()[-1] == "superspec-package.json"
+        assert jar.testzip() is None
+    with zipfile.ZipFile(target / "payments-api-test.jar") as jar:
+        text = jar.read(PROPS).decode()
+        assert "maximum-pool-size=10\n" in text and "logging.level.root=INFO\n" in text
+        assert "environment test (functional-test)" in text
+
+
+def test_unchanged_entries_are_the_raw_bytes_of_the_base(project: Path, capsys) -> None:
+    assert run_cli(capsys, "package", "--env", "prod", *spec_args(project)).code == 0
+    base = raw_entries(project / "target" / "payments-api.jar")
+    packaged = raw_entries(project / "target" / "payments-api-prod.jar")
+    assert set(packaged) == set(base) | {"superspec-package.json"}
+    for name, entry in base.items():
+        if name != PROPS:
+            assert packaged[name] == entry, name
+    assert packaged["BOOT-INF/lib/dep-1.0.jar"][0] == zipfile.ZIP_STORED
+    assert packaged[PROPS][0] == zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(project / "target" / "payments-api-prod.jar") as jar:
+        info = jar.getinfo(PROPS)
+        assert info.date_time == (2024, 5, 1, 12, 0, 0)  # the replaced entry keeps its stamp
+        assert jar.getinfo("superspec-package.json").date_time == (1980, 1, 1, 0, 0, 0)
+
+
+def test_a_stored_entry_is_replaced_stored(tmp_path: Path, project: Path, capsys) -> None:
+    jar = tmp_path / "stored.jar"
+    with zipfile.ZipFile(jar, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        archive.writestr(PROPS, "x=1\n")
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(jar), *spec_args(project))
+    assert run.code == 0, run.err
+    with zipfile.ZipFile(tmp_path / "stored-prod.jar") as archive:
+        assert archive.getinfo(PROPS).compress_type == zipfile.ZIP_STORED
+        assert archive.read(PROPS).decode().endswith("logging.level.root=WARN\n")
+
+
+def test_jar_tool_output_with_data_descriptors(tmp_path: Path, project: Path, capsys) -> None:
+    """A jar written by the JDK's jar tool (deflated entries with data descriptors)."""
+    src = tmp_path / "classes"
+    (src / "BOOT-INF" / "classes").mkdir(parents=True)
+    (src / PROPS).write_text("placeholder=1\n")
+    (src / "Main.class").write_bytes(b"\xca\xfe\xba\xbe" + bytes(5000))
+    jar = tmp_path / "tool.jar"
+    subprocess.run(["jar", "cf", str(jar), "-C", str(src), "."], check=True)
+    with zipfile.ZipFile(jar) as archive:
+        assert any(info.flag_bits & 0x08 for info in archive.infolist())
+    run = run_cli(capsys, "package", "--env", "staging", "--artifact", str(jar),
+                  *spec_args(project))
+    assert run.code == 0, run.err
+    out = tmp_path / "tool-staging.jar"
+    listing = subprocess.run(["jar", "tf", str(out)], check=True, capture_output=True, text=True)
+    assert listing.stdout.splitlines()[:2] == ["META-INF/", "META-INF/MANIFEST.MF"]
+    assert subprocess.run(["unzip", "-tq", str(out)], capture_output=True).returncode == 0
+    base, packaged = raw_entries(jar), raw_entries(out)
+    assert packaged["Main.class"] == base["Main.class"]
+    assert run_cli(capsys, "package", "verify", str(jar), str(out)).code == 0
+
+
+def test_output_is_deterministic(project: Path, tmp_path: Path, capsys) -> None:
+    first, second = tmp_path / "a.jar", tmp_path / "b.jar"
+    for out in (first, second):
+        assert run_cli(capsys, "package", "--env", "prod", "--out", str(out),
+                       *spec_args(project)).code == 0
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_zip64_archive(tmp_path: Path, project: Path, capsys) -> None:
+    """More than 65,535 entries: zip64 end records are read and written."""
+    jar = tmp_path / "many.zip"
+    with zipfile.ZipFile(jar, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(PROPS, "x=1\n")
+        for i in range(70_000):
+            archive.writestr(f"r/{i}", b"")
+    run = run_cli(capsys, "package", "--env", "test", "--artifact", str(jar), *spec_args(project))
+    assert run.code == 0, run.err
+    with zipfile.ZipFile(tmp_path / "many-test.zip") as archive:
+        assert len(archive.infolist()) == 70_002
+        assert "maximum-pool-size=10" in archive.read(PROPS).decode()
+    assert run_cli(capsys, "package", "verify", str(jar), str(tmp_path / "many-test.zip")).code == 0
+
+
+@pytest.mark.parametrize("suffix", [".war", ".ear", ".zip", ".whl"])
+def test_zip_family_suffixes(suffix: str, tmp_path: Path, project: Path, capsys) -> None:
+    base = make_jar(tmp_path / f"app{suffix}", classes=3)
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(base), *spec_args(project))
+    assert run.code == 0, run.err
+    assert zipfile.ZipFile(tmp_path / f"app-prod{suffix}").read(PROPS).decode() == \
+        EXPECTED_PROD.replace("info.app.version=2.3.1\n", "")
