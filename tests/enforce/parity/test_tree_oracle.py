@@ -39,7 +39,8 @@ def our_tree(graph: DependencyGraph) -> list[str]:
     def walk(path: tuple) -> None:
         for d in children.get(path, []):
             c = d.coordinate
-            text = f"{len(path)} {c.name}:{c.type}:{c.version}:{c.scope}"
+            classifier = f":{c.classifier}" if c.classifier else ""
+            text = f"{len(path)} {c.name}:{c.type}{classifier}:{c.version}:{c.scope}"
             winner = graph.resolved[c.key]
             if winner is d:
                 lines.append(text)

@@ -91,6 +91,24 @@ class ModelBuilder:
             self._models[gav] = self._build(self._read(pom), {gav})
         return self._models[gav]
 
+    def relocation(self, group: str, artifact: str, version: str) -> tuple[str, str, str]:
+        """Follow ``distributionManagement/relocation`` (Debian relocates many versions to
+        ``debian``); the coordinates unchanged when there is none or the POM is absent."""
+        seen = set()
+        while (group, artifact, version) not in seen:
+            seen.add((group, artifact, version))
+            pom = self.repo.pom(group, artifact, version)
+            if pom is None:
+                break
+            dm = self._read(pom).el.child("distributionManagement")
+            reloc = dm.child("relocation") if dm is not None else None
+            if reloc is None:
+                break
+            group = reloc.value("groupId") or group
+            artifact = reloc.value("artifactId") or artifact
+            version = reloc.value("version") or version
+        return group, artifact, version
+
     # -- raw reading ----------------------------------------------------------------------------
 
     def _show(self, path: Path) -> str:

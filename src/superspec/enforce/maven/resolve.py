@@ -152,6 +152,11 @@ class _Resolver:
     def _node(self, d: Dep, scope: str, path: tuple[Coordinate, ...], depth: int,
               exclusions: frozenset[tuple[str, str]]) -> _Node:
         version = self.version_of(d)
+        if scope != "system":
+            group, artifact, version = self.builder.relocation(d.group, d.artifact, version)
+            if (group, artifact) != (d.group, d.artifact):
+                d = Dep(group, artifact, version, d.type, d.classifier, d.scope, d.optional,
+                        d.exclusions, d.where)
         coord = Coordinate("maven", f"{d.group}:{d.artifact}", version, scope, d.classifier,
                            d.type)
         return _Node(Dep(d.group, d.artifact, version, d.type, d.classifier, scope,
