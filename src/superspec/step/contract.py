@@ -1,8 +1,8 @@
 """The step contract, version 1: the three JSON messages between a pipeline step and superspec.
 
-A pipeline step (the Jenkins shared library, or any CI script) writes a **params** message to a file
-and runs ``superspec step NAME --params-file FILE``. superspec answers with a **result** message when
-the runner reached a verdict, and an **error** message when the step failed (bad params, bad spec,
+A pipeline step (the Jenkins shared library, or any CI script) writes a **params** message to a
+file and runs ``superspec step NAME --params-file FILE``. superspec answers with a **result**
+message when the runner reached a verdict, and an **error** message when the step failed (bad params, bad spec,
 a failed verdict, a runner that is not available). Every message carries ``"contract": 1``.
 
 Keys are camelCase in JSON (``mavenRepo``, ``exitCode``); attributes are snake_case.

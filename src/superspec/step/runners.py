@@ -99,8 +99,10 @@ def run_package(ctx: StepContext, params: PackageParams) -> Verdict:
     effective, stage = ctx.effective, ctx.stage
     envs = params.envs if params.envs is not None else (stage.envs if stage else None)
     if not envs:
-        where = f"pipeline.stages.{params.stage}.envs" if params.stage else "envs"
-        raise SuperspecError(f"no environments to package: set 'envs' in the step or {where}")
+        where = (f"pipeline.stages.{params.stage}.envs" if params.stage
+                 else "'stage' to use the stage's envs")
+        raise SuperspecError(f"no environments to package: set 'envs' in the step or {where}",
+                             location=ctx.param_location("stage" if params.stage else "envs"))
     unknown = [env for env in envs if env not in effective.model.environments]
     if unknown:
         location = (ctx.param_location("envs") if params.envs is not None
@@ -135,7 +137,8 @@ def target_env(ctx: StepContext, params: DeployParams | ReleaseParams) -> str:
     """The environment a deploy/release targets: the params' env, else the stage's; must exist."""
     env = params.env or (ctx.stage.env if ctx.stage else None)
     if not env:
-        where = f"pipeline.stages.{params.stage}.env" if params.stage else "env"
+        where = (f"pipeline.stages.{params.stage}.env" if params.stage
+                 else "'stage' to use the stage's env")
         raise SuperspecError(f"no environment to {params.step}: set 'env' in the step or {where}",
                              location=ctx.param_location("env" if not params.stage else "stage"))
     if params.env:
