@@ -1,4 +1,4 @@
-"""Read and validate a params file: each problem located (file:line key), with did-you-mean hints."""
+"""Read and validate a params file: each problem located (file:line key), with hints."""
 
 from __future__ import annotations
 
