@@ -75,8 +75,12 @@ class _List(list):  # type: ignore[type-arg]
                 break
 
     def compare(self, other: _Item | None) -> int:
-        if other is None:
-            return 0 if not self else self[0].compare(None)
+        if other is None:  # the whole list against nothing (MNG-6964), not only its head
+            for item in self:
+                result = item.compare(None)
+                if result:
+                    return result
+            return 0
         if isinstance(other, _Int):
             return -1
         if isinstance(other, _Str):
@@ -120,6 +124,11 @@ def _parse(version: str) -> _List:
             stack.append(current)
         elif c.isdigit() and c.isascii():
             if not is_digit and i > start:
+                if current:  # ".X1" is read as "-X1" (Maven 3.8: 1.0.0.X1 < 1.0.0-X2)
+                    sub = _List()
+                    current.append(sub)
+                    current = sub
+                    stack.append(current)
                 current.append(_Str(text[start:i], True))
                 start = i
                 sub = _List()
@@ -137,6 +146,11 @@ def _parse(version: str) -> _List:
                 stack.append(current)
             is_digit = False
     if len(text) > start:
+        if not is_digit and current:  # a trailing ".X" is read as "-X"
+            sub = _List()
+            current.append(sub)
+            current = sub
+            stack.append(current)
         current.append(_parse_item(is_digit, text[start:]))
     while stack:
         stack.pop().normalize()
