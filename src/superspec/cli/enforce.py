@@ -1,0 +1,104 @@
+"""superspec enforce: check the project against the spec's enforce rules."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from superspec.cli.options import format_option, spec_options
+
+
+@click.command()
+@spec_options
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The project to check (default: the spec file's directory).")
+@click.option("--maven-repo", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Local Maven repository to resolve from, offline (default: Maven's "
+                   "settings, else ~/.m2/repository).")
+@click.option("--branch", default=None,
+              help="Branch for onlyWhen (default: BRANCH_NAME, CI_COMMIT_REF_NAME, then git).")
+@format_option
+@click.option("--report-junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a JUnit XML report (one testcase per rule) for Jenkins' junit "
+                   "step or GitLab's artifacts:reports:junit.")
+@click.option("--no-cache", is_flag=True, help="Check everything again, ignoring cached results.")
+def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
+            maven_repo: Path | None, branch: str | None, output_format: str,
+            report_junit: Path | None, no_cache: bool) -> None:
+    """Check the project against the rules under 'enforce.rules' in the effective spec.
+
+    \b
+    Rules (Maven Enforcer's names): requireToolVersion, requireOS, requireReleaseDeps,
+    bannedDependencies, dependencyConvergence, requireUpperBoundDeps, banDuplicateClasses,
+    requireFilesExist, plus any company rule installed under the 'superspec.rules' entry points.
+    Dependencies come from pom.xml (resolved offline), poetry.lock, uv.lock, requirements*.txt or
+    the active Python environment, and package-lock.json.
+
+    \b
+    Each rule has level error or warn (rule 'level', else 'enforce.level'); 'onlyWhen:
+    {branch: [main, "release/*"]}' runs it on matching branches only.
+    An unchanged project is answered from the result cache (--no-cache to re-check).
+
+    Exits 0 when no error-level rule fails, 1 otherwise (the report says which and why).
+    """
+    from superspec.enforce import cache
+    from superspec.enforce.branch import current_branch
+    from superspec.enforce.model import EnforceReport
+
+    project = project_dir if project_dir is not None else (spec.parent if spec.parent != Path("")
+                                                           else Path("."))
+    variant = _text_variant()
+    report: EnforceReport | None = None
+    rendered: str | None = None
+    key = None
+    if not no_cache:
+        key = cache.entry_key(spec, project, maven_repo, current_branch(project, branch), layers)
+        hit = cache.lookup(project, key)
+        if hit is not None:
+            report = EnforceReport.from_json(hit["report"], cached=True)
+            rendered = hit.get("rendered", {}).get(variant)
+    if report is None:
+        from superspec.cli.options import load
+        from superspec.enforce.runner import run_enforce
+
+        effective = load(spec, layers)
+        report = run_enforce(effective, project, branch=branch, maven_repo=maven_repo,
+                             use_cache=not no_cache, layer_dirs=layers)
+    if report_junit is not None:
+        from superspec.enforce.reports import write_junit
+
+        write_junit(report, report_junit)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    else:
+        if rendered is None:
+            from superspec.enforce.reports import render_text
+
+            width, color = (int(p) for p in variant.split(":"))
+            rendered = render_text(report, width=width, color=bool(color))
+            if key is not None and not report.cached:
+                cache.remember_rendering(project, key, variant, rendered)
+        click.echo(rendered, nl=False)
+        if report.cached:
+            click.echo("(cached: no input changed since the last check; --no-cache re-checks)")
+    if not report.passed:
+        from superspec.errors import RuleFailure
+
+        failing = [r.id for r in report.rule_results if r.failing]
+        raise RuleFailure(f"enforce failed: {', '.join(failing)}")
+
+
+def _text_variant() -> str:
+    """Width and colour of the text report, as 'width:color' (cached renderings are per variant)."""
+    if sys.stdout.isatty():
+        import shutil
+
+        color = "NO_COLOR" not in os.environ
+        return f"{shutil.get_terminal_size().columns}:{int(color)}"
+    columns = os.environ.get("COLUMNS", "")
+    return f"{int(columns) if columns.isdigit() else 100}:0"

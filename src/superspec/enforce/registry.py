@@ -1,0 +1,143 @@
+"""Rule discovery through the ``superspec.rules`` entry-point group, and rule-config checking.
+
+Built-in rules are registered in superspec's own pyproject.toml the same way a company registers
+its rules in its package: ``[project.entry-points."superspec.rules"] myRule = "pkg.mod:MyRule"``.
+The entry-point name is the rule id used under ``enforce.rules`` in the spec.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from pydantic import ValidationError
+
+from superspec.enforce.rule import RuleOptions
+from superspec.errors import SpecError, SuperspecError
+
+GROUP = "superspec.rules"
+
+
+class PluginError(SuperspecError):
+    """A rule plugin could not be loaded, or raised while checking."""
+
+
+@dataclass(frozen=True)
+class ConfiguredRule:
+    """A rule from the spec, ready to run: the implementation, validated options and settings."""
+
+    id: str
+    rule: Any  # a Rule
+    options: RuleOptions
+    level: str
+    only_when: tuple[str, ...] | None  # branch globs; None = always
+    plugin: str  # "module:attr (dist version)", for messages
+
+
+def entry_points() -> dict[str, metadata.EntryPoint]:
+    """Every registered rule id -> its entry point (first registration wins, sorted by id)."""
+    found: dict[str, metadata.EntryPoint] = {}
+    for ep in metadata.entry_points(group=GROUP):
+        found.setdefault(ep.name, ep)
+    return dict(sorted(found.items()))
+
+
+def describe(ep: metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    where = f" from {dist.name} {dist.version}" if dist is not None else ""
+    return f"{ep.value}{where}"
+
+
+def load_rule(rule_id: str, ep: metadata.EntryPoint) -> Any:
+    """Import a rule; a plugin that fails to import or is not a Rule is named in the error."""
+    try:
+        obj = ep.load()
+        rule = obj() if isinstance(obj, type) else obj
+    except Exception as exc:  # noqa: BLE001 - any plugin failure becomes a named error
+        raise PluginError(f"rule plugin '{rule_id}' ({describe(ep)}) failed to load: "
+                          f"{type(exc).__name__}: {exc}") from None
+    options = getattr(rule, "Options", None)
+    if not (callable(getattr(rule, "check", None)) and isinstance(options, type)
+            and issubclass(options, RuleOptions)):
+        raise PluginError(f"rule plugin '{rule_id}' ({describe(ep)}) is not a rule: it needs "
+                          "'Options' (a RuleOptions subclass) and 'check(context)'")
+    return rule
+
+
+def check_rule_config(effective: Any) -> list[SpecError]:
+    """Located problems of ``enforce.rules``: unknown rule ids (with a did-you-mean hint), rule
+    plugins that fail to load, and invalid rule options. Empty when every rule is usable."""
+    return _configure(effective)[1]
+
+
+def configured_rules(effective: Any) -> list[ConfiguredRule]:
+    """The spec's rules in order, validated; raises SpecError listing every problem."""
+    rules, problems = _configure(effective)
+    if problems:
+        raise SpecError(list(problems))
+    return rules
+
+
+def _configure(effective: Any) -> tuple[list[ConfiguredRule], list[SpecError]]:
+    enforce = effective.model.enforce
+    if not enforce.rules:
+        return [], []
+    known = entry_points()
+    rules: list[ConfiguredRule] = []
+    problems: list[SpecError] = []
+    for rule_id, config in enforce.rules.items():
+        base = f"enforce.rules.{rule_id}"
+        ep = known.get(rule_id)
+        if ep is None:
+            problems.append(SpecError(_unknown_rule(rule_id, list(known)),
+                                      location=effective.locate(base)))
+            continue
+        try:
+            rule = load_rule(rule_id, ep)
+        except PluginError as exc:
+            problems.append(SpecError(exc.message, location=effective.locate(base)))
+            continue
+        try:
+            options = rule.Options.model_validate(config.options)
+        except ValidationError as exc:
+            problems += [_option_problem(effective, base, rule_id, rule.Options, e)
+                         for e in exc.errors()]
+            continue
+        only = config.only_when.branch if config.only_when is not None else None
+        globs = None if only is None else ((only,) if isinstance(only, str) else tuple(only))
+        rules.append(ConfiguredRule(rule_id, rule, options, config.level or enforce.level,
+                                    globs, describe(ep)))
+    return rules, problems
+
+
+def _unknown_rule(rule_id: str, known: list[str]) -> str:
+    message = f"unknown rule '{rule_id}'"
+    hint = difflib.get_close_matches(rule_id, known, n=1)
+    if hint:
+        return f"{message}; did you mean '{hint[0]}'?"
+    return f"{message} (known rules: {', '.join(known)})"
+
+
+def _option_problem(effective: Any, base: str, rule_id: str, options: type[RuleOptions],
+                    error: Any) -> SpecError:
+    path = ".".join(str(p) for p in error["loc"])
+    location = effective.locate(f"{base}.{path}" if path else base)
+    if error["type"] == "extra_forbidden":
+        key = str(error["loc"][-1])
+        names = sorted(f.alias or n for n, f in options.model_fields.items())
+        message = f"unknown option '{key}' for rule {rule_id}"
+        hint = difflib.get_close_matches(key, names, n=1)
+        if hint:
+            message += f"; did you mean '{hint[0]}'?"
+        else:
+            message += f" (known options: {', '.join(names) or 'none'})"
+        return SpecError(message, location=location)
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if "input" in error and error["type"] not in ("model_type", "dict_type", "missing"):
+        message += f" (got {error['input']!r})"
+    return SpecError(f"rule {rule_id}: {message}", location=location)
+

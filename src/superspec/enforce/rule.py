@@ -1,0 +1,86 @@
+"""The Rule protocol, the base of every rule's options model, and the context a rule checks.
+
+A rule is a class (or object) with an ``id``, an ``Options`` pydantic model (unknown keys are
+errors) and ``check(context) -> list[Violation]``. Built-in rules and company plugins are
+registered the same way, through the ``superspec.rules`` entry-point group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from superspec.enforce.graph import Dependency, DependencyGraph
+from superspec.enforce.model import Violation
+
+if TYPE_CHECKING:
+    from superspec.enforce.tools import ToolVersion
+    from superspec.enforce.workspace import Workspace
+
+
+class RuleOptions(BaseModel):
+    """Base of a rule's options: camelCase keys in YAML, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+@runtime_checkable
+class Rule(Protocol):
+    id: ClassVar[str]
+    Options: ClassVar[type[RuleOptions]]
+
+    def check(self, context: RuleContext) -> list[Violation]: ...
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: its id, level and validated options, plus the shared project workspace
+    (dependency graphs and tool versions are loaded lazily, once per run, for all rules)."""
+
+    rule_id: str
+    level: str
+    options: Any  # the rule's Options instance
+    workspace: Workspace
+
+    @property
+    def project_dir(self) -> Path:
+        return self.workspace.project_dir
+
+    @property
+    def branch(self) -> str | None:
+        return self.workspace.branch
+
+    @property
+    def build_tool(self) -> str:
+        return self.workspace.build_tool
+
+    def ecosystems(self) -> list[str]:
+        """Ecosystems found in the project: "maven", "python", "npm"."""
+        return self.workspace.ecosystems()
+
+    def graphs(self) -> list[DependencyGraph]:
+        """The dependency graph of every detected ecosystem (read once per run)."""
+        return [self.workspace.graph(e) for e in self.workspace.ecosystems()]
+
+    def graph(self, ecosystem: str) -> DependencyGraph:
+        return self.workspace.graph(ecosystem)
+
+    def tool_versions(self, names: list[str]) -> dict[str, ToolVersion]:
+        """Installed versions of ``names`` (probed in parallel, cached by binary path+mtime)."""
+        return self.workspace.tool_versions(names)
+
+    def record_input(self, path: Path) -> None:
+        """Declare a file the verdict depends on, so the result cache notices when it changes."""
+        self.workspace.inputs.add(Path(path))
+
+    def violation(self, message: str, dependency: Dependency | None = None,
+                  trail: str | None = None) -> Violation:
+        if dependency is not None and trail is None:
+            trail = dependency.trail()
+        return Violation(self.rule_id, message, self.level, trail)

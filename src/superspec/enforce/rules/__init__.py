@@ -1,0 +1,1 @@
+"""Built-in rules, one module each; registered as ``superspec.rules`` entry points."""

@@ -1,0 +1,53 @@
+"""Helpers shared by the dependency rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from superspec.enforce import patterns
+from superspec.enforce.graph import Dependency, DependencyGraph
+
+Patterns = Annotated[list[str], AfterValidator(patterns.validate)]
+_TIMESTAMP = re.compile(r"^(.*)-(\d{8}\.\d{6})-(\d+)$")
+
+
+def is_snapshot(version: str) -> bool:
+    """Maven's ``Artifact.isSnapshot``: ``-SNAPSHOT`` or a timestamped snapshot."""
+    return version.upper().endswith("SNAPSHOT") or _TIMESTAMP.match(version) is not None
+
+
+def base_version(version: str) -> str:
+    """Maven's base version: ``1.0-20230101.120000-3`` -> ``1.0-SNAPSHOT``."""
+    m = _TIMESTAMP.match(version)
+    return f"{m.group(1)}-SNAPSHOT" if m else version
+
+
+def checked(graph: DependencyGraph, search_transitive: bool = True) -> list[Dependency]:
+    """The resolved dependencies a ban-style rule checks (direct ones only when not transitive)."""
+    deps = list(graph.resolved.values())
+    return deps if search_transitive else [d for d in deps if len(d.path) == 1]
+
+
+def maven_classpath_edges(graph: DependencyGraph) -> list[Dependency]:
+    """Edges Enforcer 3.1.0's convergence and upper-bound rules collect: compile/runtime scope,
+    not optional, and not below an edge that is pruned for those reasons."""
+    pruned = {d.coordinate for d in graph.dependencies
+              if d.coordinate.scope not in ("compile", "runtime") or d.optional}
+    out = []
+    for dep in graph.dependencies:
+        if dep.coordinate in pruned or any(c in pruned for c in dep.path[1:]):
+            continue
+        out.append(dep)
+    return out
+
+
+def trails(deps: list[Dependency]) -> str:
+    seen: list[str] = []
+    for dep in deps:
+        text = dep.trail()
+        if text not in seen:
+            seen.append(text)
+    return "\n".join(seen)

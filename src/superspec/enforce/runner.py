@@ -1,0 +1,79 @@
+"""run_enforce: check a project against the rules of its effective spec, with the result cache."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+from superspec.enforce import cache
+from superspec.enforce.branch import current_branch, selected, skip_reason
+from superspec.enforce.model import EnforceReport, RuleResult
+from superspec.errors import SuperspecError
+
+
+def run_enforce(effective: Any, project_dir: Path, *, branch: str | None,
+                maven_repo: Path | None, use_cache: bool = True,
+                layer_dirs: tuple[Path, ...] = ()) -> EnforceReport:
+    """Run every rule of ``enforce.rules`` (in spec order) and return the immutable report.
+
+    Raises SpecError (located) for unknown rules, plugins that fail to load and bad rule options.
+    A rule whose input is unreadable (a malformed lock file or POM) gets status ``error`` with
+    the located message; that fails the run whatever the rule's level. ``layer_dirs`` (the
+    ``--layers`` the spec was loaded with) only separates cache entries.
+    """
+    project_dir = Path(project_dir)
+    branch_name = current_branch(project_dir, branch)
+    key = cache.entry_key(effective.path, project_dir, maven_repo, branch_name, layer_dirs)
+    if use_cache:
+        hit = cache.lookup(project_dir, key, effective.digest)
+        if hit is not None:
+            return EnforceReport.from_json(hit["report"], cached=True)
+    report, inputs, tools = evaluate(effective, project_dir, branch_name, maven_repo, use_cache)
+    if use_cache and not any(r.status == "error" for r in report.rule_results):
+        cache.store(project_dir, key, spec_digest=effective.digest, inputs=inputs, tools=tools,
+                    report=report.to_json())
+    return report
+
+
+def evaluate(effective: Any, project_dir: Path, branch: str | None, maven_repo: Path | None,
+             use_tool_cache: bool = True) -> tuple[EnforceReport, set[Path], dict[str, Any]]:
+    """Run the rules; also return the inputs read and the tool binaries' fingerprints."""
+    from superspec.enforce.registry import configured_rules
+    from superspec.enforce.tools import binary, fingerprint
+    from superspec.enforce.workspace import Workspace
+
+    rules = configured_rules(effective)
+    workspace = Workspace(project_dir, effective.model.build.tool, branch, maven_repo,
+                          cache.tools_file(project_dir) if use_tool_cache else None)
+    results = tuple(_run_rule(rule, workspace) for rule in rules)
+    inputs = set(workspace.inputs)
+    inputs.update(layer.path for layer in effective.layers)
+    for rule in rules:
+        with contextlib.suppress(TypeError, OSError):
+            inputs.add(Path(inspect.getfile(type(rule.rule))))
+    tools = {}
+    for tool in sorted(workspace.tools_used):
+        where = binary(tool)
+        tools[tool] = fingerprint(where) if where else None
+    report = EnforceReport(effective.model.name, branch, results)
+    return report, inputs, tools
+
+
+def _run_rule(rule: Any, workspace: Any) -> RuleResult:
+    from superspec.enforce.rule import RuleContext
+
+    if not selected(workspace.branch, rule.only_when):
+        return RuleResult(rule.id, rule.level, "skip",
+                          detail=skip_reason(workspace.branch, rule.only_when or ()))
+    context = RuleContext(rule.id, rule.level, rule.options, workspace)
+    try:
+        violations = tuple(rule.rule.check(context))
+    except SuperspecError as exc:
+        return RuleResult(rule.id, rule.level, "error", detail=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug is reported, named, not a crash
+        return RuleResult(rule.id, rule.level, "error",
+                          detail=f"rule plugin '{rule.id}' ({rule.plugin}) raised "
+                                 f"{type(exc).__name__}: {exc}")
+    return RuleResult(rule.id, rule.level, "fail" if violations else "pass", violations)
