@@ -25,7 +25,9 @@ _ZIP64_LOCATOR = b"PK\x06\x07"
 
 @dataclass(frozen=True)
 class DuplicateClasses:
-    """Classes found in every one of ``jars`` (as given, sorted); ``identical``: same bytes in all."""
+    """Classes found in every one of ``jars`` (as given, sorted).
+
+    ``identical``: every copy has the same bytes (CRC-32 and size)."""
 
     jars: tuple[Path, ...]
     classes: tuple[str, ...]  # entry names, e.g. "org/apache/commons/logging/Log.class", sorted

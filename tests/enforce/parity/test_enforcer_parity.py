@@ -7,8 +7,9 @@ import shutil
 import sys
 from pathlib import Path
 
-import harness
 import pytest
+
+from tests.enforce.parity import harness
 
 SUPERSPEC = Path(sys.executable).with_name("superspec")
 

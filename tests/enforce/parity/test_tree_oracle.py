@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-import harness
 import pytest
 
 from superspec.enforce.graph import DependencyGraph
 from superspec.enforce.maven import read_maven_project
+from tests.enforce.parity import harness
 
 _LINE = re.compile(r"^\[INFO\] ((?:[| ] {2})*)[+\\]- (\(?)([^ )]+)(.*)$")
 

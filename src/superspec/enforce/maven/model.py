@@ -167,8 +167,10 @@ class ModelBuilder:
             if parent is None:
                 break
             if parent.path in seen:
-                raise InputError(f"{chain[-1].shown}:{chain[-1].parent[4] if chain[-1].parent else 1}"
-                                 ": parent cycle: " + " -> ".join(r.shown for r in chain))
+                last = chain[-1]
+                line = last.parent[4] if last.parent else 1
+                raise InputError(f"{last.shown}:{line}: parent cycle: "
+                                 + " -> ".join(r.shown for r in chain + [parent]))
             seen.add(parent.path)
             chain.append(parent)
         el = raw.el
@@ -186,8 +188,8 @@ class ModelBuilder:
         deps: dict[tuple[str, str, str, str], Dep] = {}
         managed: dict[tuple[str, str, str, str], Dep] = {}
         for r in chain:  # child first: the first definition of a key wins
-            for prop in (r.el.child("properties").children
-                         if r.el.child("properties") is not None else []):
+            props = r.el.child("properties")
+            for prop in props.children if props is not None else []:
                 model.properties.setdefault(prop.tag, prop.text.strip())
             for d in _deps(r, r.el.children_of("dependencies", "dependency")):
                 deps.setdefault(d.management_key, d)
@@ -270,7 +272,7 @@ class _Interpolator:
             for k, v in basics.items():
                 self.values.setdefault(prefix + k, v)
             if parent is not None:
-                for k, v in zip(("groupId", "artifactId", "version"), parent[:3]):
+                for k, v in zip(("groupId", "artifactId", "version"), parent[:3], strict=True):
                     self.values.setdefault(f"{prefix}parent.{k}", v)
 
     def text(self, value: str | None) -> str | None:
