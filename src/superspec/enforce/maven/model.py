@@ -11,6 +11,7 @@ Profiles are not evaluated.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -112,15 +113,13 @@ class ModelBuilder:
     # -- raw reading ----------------------------------------------------------------------------
 
     def _show(self, path: Path) -> str:
-        if self.root_dir is not None:
-            try:
-                return str(path.relative_to(self.root_dir))
-            except ValueError:
-                pass
-        return str(path)
+        """Project files relative to the project directory; repository files in full."""
+        if self.root_dir is None or self.repo.holds(path):
+            return str(path)
+        return os.path.relpath(path, self.root_dir)
 
     def _read(self, path: Path) -> _Raw:
-        path = path.absolute()
+        path = Path(os.path.normpath(path.absolute()))
         raw = self._raw.get(path)
         if raw is None:
             shown = self._show(path)

@@ -1,0 +1,127 @@
+"""Effective POM models (parents, properties, management, BOM imports) and located errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from superspec.enforce.maven import read_maven_project
+from superspec.errors import InputError
+from tests.enforce.maven.pomkit import Repo, dep, pom
+
+
+def versions(project_dir: Path, repo: Repo) -> dict[str, str]:
+    graph = read_maven_project(project_dir, repo.root)
+    return {k: f"{d.coordinate.version}:{d.coordinate.scope}" for k, d in graph.resolved.items()}
+
+
+def error(project_dir: Path, repo: Repo) -> str:
+    with pytest.raises(InputError) as err:
+        read_maven_project(project_dir, repo.root)
+    return str(err.value)
+
+
+def test_parent_by_relative_path_with_properties_and_management(repo: Repo, project,
+                                                                tmp_path: Path) -> None:
+    for v in ("1.0", "2.0", "3.0"):
+        repo.add(f"x:lib:{v}")
+    repo.add("x:tool:9")
+    project(pom("p:parent:7", [dep("x:tool:${tool.version}")],
+                managed=[dep("x:lib:${lib.version}", "runtime")],
+                properties={"lib.version": "1.0", "tool.version": "9"}, packaging="pom"),
+            "parent")
+    d = project(pom(":app:1", [dep("x:lib"), dep("x:lib2:${project.version}", "test")],
+                    parent="p:parent:7:../parent", properties={"lib.version": "3.0"}))
+    repo.add("x:lib2:1")
+    # the child's property wins inside the parent's management; the parent's dependency is
+    # inherited; ${project.version} is the child's version
+    assert versions(d, repo) == {"x:lib": "3.0:runtime", "x:lib2": "1:test", "x:tool": "9:compile"}
+    graph = read_maven_project(d, repo.root)
+    assert graph.root.name == "p:app"
+    assert graph.inputs[:2] == [(d / "pom.xml").absolute(),
+                                (tmp_path / "parent" / "pom.xml").absolute()]
+
+
+def test_parent_from_the_repository_when_relative_path_does_not_match(repo: Repo, project
+                                                                      ) -> None:
+    repo.add("x:lib:5")
+    repo.add("p:parent:2", managed=[dep("x:lib:5")], packaging="pom")
+    project(pom("p:other:1", packaging="pom"), "")  # ../pom.xml is a different artifact
+    d = project(pom("p:app:1", [dep("x:lib")], parent="p:parent:2"), "app")
+    assert versions(d, repo) == {"x:lib": "5:compile"}
+
+
+def test_bom_import_own_entries_win_then_first_import(repo: Repo, project) -> None:
+    for v in ("1", "2", "3"):
+        repo.add(f"x:a:{v}")
+        repo.add(f"x:b:{v}")
+    repo.add("x:bom1:1", managed=[dep("x:a:2"), dep("x:b:2")], packaging="pom", jar=False)
+    repo.add("x:bom2:1", managed=[dep("x:b:3")], packaging="pom", jar=False)
+    d = project(pom("p:app:1", [dep("x:a"), dep("x:b")],
+                    managed=[dep("x:a:1"), dep("x:bom1:1", "import", type_="pom"),
+                             dep("x:bom2:1", "import", type_="pom")]))
+    assert versions(d, repo) == {"x:a": "1:compile", "x:b": "2:compile"}
+
+
+def test_malformed_pom_is_located(repo: Repo, project) -> None:
+    d = project('<?xml version="1.0"?>\n<project>\n  <dependencies>\n    <dependency>\n'
+                '  </dependencies>\n</project>\n')
+    assert error(d, repo) == "pom.xml:5: malformed XML: mismatched tag"
+
+
+def test_not_a_pom(repo: Repo, project) -> None:
+    d = project("<settings/>\n")
+    assert error(d, repo) == "pom.xml:1: not a POM: the root element is <settings>, " \
+                             "expected <project>"
+
+
+def test_missing_pom(repo: Repo, tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        read_maven_project(tmp_path, repo.root)
+    assert str(err.value) == "pom.xml: file not found"
+
+
+def test_missing_dependency_names_the_declaring_line(repo: Repo, project) -> None:
+    d = project(pom("p:app:1", [dep("x:gone:1")]))
+    assert error(d, repo) == (f"pom.xml:8: x:gone:1 not found in the local repository "
+                              f"{repo.root} (no x/gone/1/gone-1.pom)")
+
+
+def test_missing_transitive_dependency_names_the_pom_in_the_repository(repo: Repo, project
+                                                                       ) -> None:
+    repo.add("x:a:1", [dep("x:gone:2")])
+    d = project(pom("p:app:1", [dep("x:a:1")]))
+    assert error(d, repo) == (f"{repo.root}/x/a/1/a-1.pom:8: x:gone:2 not found in the local "
+                              f"repository {repo.root} (no x/gone/2/gone-2.pom)")
+
+
+def test_missing_version(repo: Repo, project) -> None:
+    d = project(pom("p:app:1", [dep("x:lib")]))
+    assert error(d, repo) == "pom.xml:8: dependencies.dependency.version for x:lib:jar is missing"
+
+
+def test_missing_parent(repo: Repo, project) -> None:
+    d = project(pom("p:app:1", parent="p:parent:1"))
+    assert error(d, repo) == (f"pom.xml:4: parent p:parent:1 not found (relativePath "
+                              f"../pom.xml, local repository {repo.root})")
+
+
+def test_parent_cycle(repo: Repo, project) -> None:
+    project(pom("p:b:1", parent="p:app:1:../app/pom.xml", packaging="pom"), "b")
+    d = project(pom("p:app:1", parent="p:b:1:../b/pom.xml"), "app")
+    assert error(d, repo) == ("../b/pom.xml:4: parent cycle: pom.xml -> ../b/pom.xml -> "
+                              "pom.xml")
+
+
+def test_bad_version_range(repo: Repo, project) -> None:
+    d = project(pom("p:app:1", [dep("x:lib:[2.0,1.0]")]))
+    assert error(d, repo) == ("pom.xml:8: invalid version range '[2.0,1.0]': Range defies "
+                              "version ordering: [2.0,1.0]")
+
+
+def test_no_version_in_range(repo: Repo, project) -> None:
+    repo.add("x:lib:1.0")
+    d = project(pom("p:app:1", [dep("x:lib:[2.0,)")]))
+    assert error(d, repo) == (f"pom.xml:8: no version of x:lib in range [2.0,) in the local "
+                              f"repository {repo.root}")
