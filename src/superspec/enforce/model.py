@@ -23,7 +23,10 @@ class Violation:
     trail: str | None = None
 
     def text(self) -> str:
-        return self.message if not self.trail else f"{self.message}\n  via {self.trail}"
+        """The message, then one ``  via <path>`` line per dependency path."""
+        if not self.trail:
+            return self.message
+        return "\n".join([self.message, *(f"  via {t}" for t in self.trail.split("\n"))])
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "level": self.level, "message": self.message,

@@ -58,6 +58,14 @@ class Workspace:
             self._ecosystems = detect_ecosystems(self.project_dir, self.build_tool)
         return self._ecosystems
 
+    def preload(self, graph: DependencyGraph) -> None:
+        """Use an already-built graph for its ecosystem (embedding callers; tests)."""
+        if self._ecosystems is None:
+            self._ecosystems = []
+        if graph.root.ecosystem not in self._ecosystems:
+            self._ecosystems.append(graph.root.ecosystem)
+        self._graphs[graph.root.ecosystem] = graph
+
     def graph(self, ecosystem: str) -> DependencyGraph:
         """Read once; a reader's located error is raised again to every rule that asks."""
         if ecosystem not in self._graphs:

@@ -1,0 +1,54 @@
+"""Helpers for the enforce tests: spec text, the real CLI in a subprocess, report access."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SUPERSPEC = Path(sys.executable).parent / "superspec"
+
+
+def spec_text(rules: dict[str, Any], tool: str = "python", level: str | None = None) -> str:
+    enforce: dict[str, Any] = {"rules": rules}
+    if level:
+        enforce["level"] = level
+    data = {"superspec": 1, "kind": "project", "name": "demo", "build": {"tool": tool},
+            "pipeline": {"stages": {"enforce": {}}}, "enforce": enforce}
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in ("BRANCH_NAME", "CI_COMMIT_REF_NAME", "VIRTUAL_ENV")}
+    full_env["SUPERSPEC_CACHE_DIR"] = str((cwd or Path.cwd()) / ".cache-test")
+    full_env.update(env or {})
+    return subprocess.run([str(SUPERSPEC), *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=full_env, timeout=120)
+
+
+def enforce_json(project_dir: Path, *extra: str, env: dict[str, str] | None = None
+                 ) -> tuple[int, dict[str, Any]]:
+    proc = run_cli("enforce", "--spec", project_dir / "superspec.yaml", "--format", "json",
+                   "--branch", "main", *extra, cwd=project_dir, env=env)
+    assert proc.stdout, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def by_rule(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in report["rules"]}
+
+
+def messages(report: dict[str, Any], rule: str) -> list[str]:
+    return [v["message"] for v in by_rule(report)[rule]["violations"]]
