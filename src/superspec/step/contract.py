@@ -3,7 +3,8 @@
 A pipeline step (the Jenkins shared library, or any CI script) writes a **params** message to a
 file and runs ``superspec step NAME --params-file FILE``. superspec answers with a **result**
 message when the runner reached a verdict, and an **error** message when the step failed (bad
-params, bad spec, a failed verdict, a runner that is not available). Every message carries ``"contract": 1``.
+params, bad spec, a failed verdict, a runner that is not available).
+Every message carries ``"contract": 1``.
 
 Keys are camelCase in JSON (``mavenRepo``, ``exitCode``); attributes are snake_case.
 Examples of every message live in ``shared-library/resources/superspec/contract/``.
