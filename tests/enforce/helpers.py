@@ -52,3 +52,18 @@ def by_rule(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def messages(report: dict[str, Any], rule: str) -> list[str]:
     return [v["message"] for v in by_rule(report)[rule]["violations"]]
+
+
+def report_of(project_dir: Path, branch: str | None = "main") -> Any:
+    """Run the rules in-process (no cache) and return the EnforceReport."""
+    from superspec.enforce.runner import run_enforce
+    from superspec.spec import load_spec
+
+    effective = load_spec(project_dir / "superspec.yaml")
+    return run_enforce(effective, project_dir, branch=branch, maven_repo=None, use_cache=False)
+
+
+def texts(report: Any, rule: str) -> list[str]:
+    """Every violation of ``rule`` as the text report shows it (message and 'via' lines)."""
+    result = next(r for r in report.rule_results if r.id == rule)
+    return [v.text() for v in result.violations]

@@ -98,7 +98,8 @@ def render_text(report: EnforceReport, width: int = 100, color: bool = False) ->
             if r.detail:
                 console.print(Text(f"  {r.detail}"), soft_wrap=True)
             for v in r.violations:
-                console.print(Text(_indent(v.text()).replace("\n", "\n    ").join(["  ", ""])),
+                first, *rest = v.text().split("\n")
+                console.print(Text("\n".join([f"  - {first}", *(f"    {x.strip()}" for x in rest)])),
                               soft_wrap=True)
     counts = report.counts()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)

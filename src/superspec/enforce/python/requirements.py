@@ -128,7 +128,8 @@ def _package(line: str, editable: bool, scope: str, where: str) -> Pkg:
     try:
         req = Requirement(line)
     except InvalidRequirement as exc:
-        raise InputError(f"{where}: invalid requirement '{line}': {exc}") from None
+        reason = str(exc).splitlines()[0]
+        raise InputError(f"{where}: invalid requirement '{line}': {reason}") from None
     if req.url:
         kind = "git" if req.url.startswith(_VCS) else "file" if req.url.startswith("file:") \
             else "url"

@@ -77,8 +77,8 @@ class RequireUpperBoundDeps:
         o = context.options
         out = []
         for dep in graph.dependencies:
-            if not isinstance(dep, LockedDependency) or dep.origin != "registry" \
-                    or not dep.requested or not dep.pinned:
+            if not isinstance(dep, LockedDependency) or not dep.requested or not dep.pinned \
+                    or not dep.coordinate.version:
                 continue
             key = dep.coordinate.name
             if (o.includes and not _any(o.includes, key)) or _any(o.excludes, key):
