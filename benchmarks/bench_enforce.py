@@ -1,0 +1,140 @@
+"""enforce: superspec beside Maven Enforcer 3.1.0 on the parity POMs and rules, cold and cached,
+plus banDuplicateClasses' class index over every jar in /usr/share/java.
+
+Run: .venv/bin/python -m benchmarks.bench_enforce   (needs .ci/install-system-deps.sh)
+
+Rows:
+* one project (the largest parity case: Debian's maven-core + plexus-compiler-javac, 86 edges,
+  4 rules): ``mvn -o enforcer:enforce`` (a cold JVM, as CI runs it) against ``superspec enforce``
+  cold (fresh process, ``--no-cache``) and cached (fresh process, unchanged project);
+* every parity project: Maven's reactor (one JVM for all modules) against one ``superspec
+  enforce`` process per project, cold and cached; and the in-process engine alone;
+* dependency resolution alone: ``mvn dependency:tree`` (reactor) against ``read_maven_project``;
+* banDuplicateClasses over /usr/share/java: the central-directory index against the same index
+  built with the standard library's ``zipfile``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+from tests.enforce.parity import harness
+
+from benchmarks.common import Row, record, time_call, time_command
+
+SUPERSPEC = str(Path(sys.executable).with_name("superspec"))
+BIG = "debian-maven-core"
+
+
+def _superspec(work: harness.Work, case: str, cached: bool) -> list[str]:
+    d = work.root / case
+    argv = [SUPERSPEC, "enforce", "--spec", str(d / "superspec.yaml"), "--project-dir", str(d),
+            "--maven-repo", str(work.repo), "--format", "json"]
+    return argv if cached else argv + ["--no-cache"]
+
+
+def _mvn(work: harness.Work, where: Path, *goals: str) -> list[str]:
+    return ["mvn", "-o", "-B", "-q", "-fae", "-s", str(harness.DEBIAN_SETTINGS),
+            f"-Dmaven.repo.local={work.repo}", "-f", str(where / "pom.xml"), *goals]
+
+
+def _run_all(argvs: list[list[str]]) -> None:
+    for argv in argvs:
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def _zipfile_index(jars: list[Path]) -> int:
+    owners: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    seen = set()
+    for jar in jars:
+        real = os.path.realpath(jar)
+        if real in seen:
+            continue
+        seen.add(real)
+        with zipfile.ZipFile(real) as zf:
+            for info in zf.infolist():
+                if info.filename.endswith(".class"):
+                    owners[info.filename].add((info.CRC, info.file_size))
+    return len(owners)
+
+
+def main() -> None:
+    harness.require_maven()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = harness.prepare(Path(tmp))
+        cases = work.cases
+        enforce = f"{harness.ENFORCER}:enforce"
+
+        # -- one project ---------------------------------------------------------------------
+        one = f"1 project ({BIG}, 4 rules)"
+        rows.append(Row(one, "mvn enforcer:enforce", time_command(
+            _mvn(work, work.root / BIG, enforce), runs=2, check=False), 2, "cold JVM"))
+        rows.append(Row(one, "superspec", time_command(
+            _superspec(work, BIG, cached=False), runs=3, check=False), 3, "cold, --no-cache"))
+        rows.append(Row(one + ", cached", "superspec", time_command(
+            _superspec(work, BIG, cached=True), runs=10, check=False), 10, "result cache hit"))
+        rows.append(Row(one + ", cached", "mvn enforcer:enforce", rows[0].seconds, 2,
+                        "Maven has no result cache"))
+
+        # -- every parity project --------------------------------------------------------------
+        many = f"{len(cases)} parity projects"
+        rows.append(Row(many, "mvn enforcer:enforce", time_command(
+            _mvn(work, work.root, enforce), runs=2, check=False), 2, "one reactor, one JVM"))
+        cold = [_superspec(work, c, cached=False) for c in cases]
+        rows.append(Row(many, "superspec", time_call(lambda: _run_all(cold), runs=1, warmup=0),
+                        1, f"{len(cases)} processes, --no-cache"))
+        warm = [_superspec(work, c, cached=True) for c in cases]
+        _run_all(warm)
+        rows.append(Row(many + ", cached", "superspec",
+                        time_call(lambda: _run_all(warm), runs=2, warmup=0), 2,
+                        f"{len(cases)} processes, cache hits"))
+        rows.append(Row(many + ", cached", "mvn enforcer:enforce", rows[4].seconds, 2,
+                        "Maven has no result cache"))
+
+        from superspec.enforce.maven import read_maven_project
+        from superspec.enforce.runner import run_enforce
+        from superspec.spec import load_spec
+
+        specs = [(load_spec(work.root / c / "superspec.yaml", []), work.root / c) for c in cases]
+
+        def engine() -> None:
+            for effective, d in specs:
+                run_enforce(effective, d, branch="main", maven_repo=work.repo, use_cache=False)
+
+        rows.append(Row(many + ", in-process", "superspec", time_call(engine, runs=3), 3,
+                        "run_enforce per project, spec already loaded"))
+
+        # -- resolution alone ------------------------------------------------------------------
+        tree = f"resolve {len(cases)} POMs"
+        rows.append(Row(tree, "mvn dependency:tree", time_command(
+            _mvn(work, work.root, harness.TREE), runs=2, check=False), 2, "one reactor"))
+        rows.append(Row(tree, "superspec", time_call(
+            lambda: [read_maven_project(work.root / c, work.repo) for c in cases], runs=5), 5,
+            "read_maven_project, fresh model cache per project"))
+
+    # -- banDuplicateClasses ---------------------------------------------------------------------
+    from superspec.enforce.jars import find_duplicate_classes
+
+    jars = sorted(Path("/usr/share/java").glob("*.jar"))
+    dup = f"banDuplicateClasses, {len(jars)} jars in /usr/share/java"
+    start = time.perf_counter()
+    groups = find_duplicate_classes(jars, ignore_when_identical=True)
+    first = time.perf_counter() - start
+    rows.append(Row(dup, "superspec", time_call(
+        lambda: find_duplicate_classes(jars, ignore_when_identical=True), runs=3), 3,
+        f"central directory only; {len(groups)} groups differ; first run {first:.2f} s"))
+    rows.append(Row(dup, "python zipfile", time_call(lambda: _zipfile_index(jars), runs=3), 3,
+                    "same index via zipfile.ZipFile"))
+    record("enforce", rows)
+
+
+if __name__ == "__main__":
+    main()
