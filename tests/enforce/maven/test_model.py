@@ -62,6 +62,9 @@ def test_bom_import_own_entries_win_then_first_import(repo: Repo, project) -> No
                     managed=[dep("x:a:1"), dep("x:bom1:1", "import", type_="pom"),
                              dep("x:bom2:1", "import", type_="pom")]))
     assert versions(d, repo) == {"x:a": "1:compile", "x:b": "2:compile"}
+    inputs = read_maven_project(d, repo.root).inputs
+    assert repo.root / "x/bom1/1/bom1-1.pom" in inputs
+    assert repo.root / "x/bom2/1/bom2-1.pom" in inputs
 
 
 def test_malformed_pom_is_located(repo: Repo, project) -> None:

@@ -139,3 +139,12 @@ def test_inputs_list_every_pom_read(repo: Repo, project, tmp_path: Path) -> None
     assert graph.inputs == [(d / "pom.xml").absolute(), repo.root / "x/a/1/a-1.pom",
                             repo.root / "x/parent/1/parent-1.pom"]
     assert graph.root.name == "p:app" and graph.root.version == "1"
+
+
+def test_test_jar_is_its_own_package_beside_the_main_jar(repo: Repo, project) -> None:
+    repo.add("x:lib:1")
+    (repo.root / "x/lib/1/lib-1-tests.jar").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    d = project(pom("p:app:1", [dep("x:lib:1"), dep("x:lib:1", "test", type_="test-jar")]))
+    graph = read_maven_project(d, repo.root)
+    assert resolved(graph) == {"x:lib": "1:compile", "x:lib:tests": "1:test"}
+    assert graph.resolved["x:lib:tests"].artifact == repo.root / "x/lib/1/lib-1-tests.jar"

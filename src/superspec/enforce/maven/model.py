@@ -198,7 +198,8 @@ class ModelBuilder:
                     managed.setdefault(d.management_key, d)
         interp = _Interpolator(model, raw)
         model.dependencies = [interp.dep(d) for d in deps.values()]
-        model.management = self._imports([interp.dep(d) for d in managed.values()], importing)
+        model.management = self._imports([interp.dep(d) for d in managed.values()], importing,
+                                          model.files)
         model.dependencies = [_manage(d, model.management) for d in model.dependencies]
         for d in model.dependencies:
             if not d.version:
@@ -206,7 +207,8 @@ class ModelBuilder:
                                  f"{d.group}:{d.artifact}:{d.type} is missing")
         return model
 
-    def _imports(self, managed: list[Dep], importing: set[tuple[str, str, str]]) -> list[Dep]:
+    def _imports(self, managed: list[Dep], importing: set[tuple[str, str, str]],
+                 files: list[Path]) -> list[Dep]:
         out: dict[tuple[str, str, str, str], Dep] = {}
         boms = []
         for d in managed:
@@ -226,6 +228,7 @@ class ModelBuilder:
                 raise InputError(f"{bom.where}: imported POM {':'.join(gav)} not found in the "
                                  f"local repository {self.repo.root}")
             imported = self._build(self._read(pom), importing | {gav})
+            files += [f for f in imported.files if f not in files]
             for m in imported.management:
                 out.setdefault(m.management_key, m)
         return list(out.values())

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from superspec.enforce.graph import Coordinate, Dependency, DependencyGraph
 from superspec.enforce.maven.model import Dep, Model, ModelBuilder
-from superspec.enforce.maven.repository import Repository
+from superspec.enforce.maven.repository import Repository, extension_and_classifier
 from superspec.enforce.maven.settings import local_repository
 from superspec.enforce.maven.versions import InvalidVersionRange, VersionRange
 from superspec.errors import InputError
@@ -157,7 +157,8 @@ class _Resolver:
             if (group, artifact) != (d.group, d.artifact):
                 d = Dep(group, artifact, version, d.type, d.classifier, d.scope, d.optional,
                         d.exclusions, d.where)
-        coord = Coordinate("maven", f"{d.group}:{d.artifact}", version, scope, d.classifier,
+        classifier = extension_and_classifier(d.type, d.classifier)[1]  # test-jar -> tests
+        coord = Coordinate("maven", f"{d.group}:{d.artifact}", version, scope, classifier,
                            d.type)
         return _Node(Dep(d.group, d.artifact, version, d.type, d.classifier, scope,
                          d.optional, d.exclusions, d.where), coord, path, depth, exclusions)
