@@ -126,3 +126,50 @@ def test_zip_family_suffixes(suffix: str, tmp_path: Path, project: Path, capsys)
     assert run.code == 0, run.err
     assert zipfile.ZipFile(tmp_path / f"app-prod{suffix}").read(PROPS).decode() == \
         EXPECTED_PROD.replace("info.app.version=2.3.1\n", "")
+
+
+def test_launch_script_before_the_first_entry(tmp_path: Path, project: Path, capsys) -> None:
+    """A fully executable jar: a shell script, then the zip (offsets fixed with zip -A)."""
+    jar = make_jar(tmp_path / "plain.jar", classes=5)
+    script = b"#!/bin/sh\nexec java -jar \"$0\" \"$@\"\n"
+    exe = tmp_path / "exe.jar"
+    exe.write_bytes(script + jar.read_bytes())
+    subprocess.run(["zip", "-qA", str(exe)], check=True)
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(exe), *spec_args(project))
+    assert run.code == 0, run.err
+    out = tmp_path / "exe-prod.jar"
+    assert out.read_bytes().startswith(script)
+    assert subprocess.run(["unzip", "-tq", str(out)], capture_output=True).returncode == 0
+    assert "maximum-pool-size=50" in zipfile.ZipFile(out).read(PROPS).decode()
+    assert run_cli(capsys, "package", "verify", str(exe), str(out)).code == 0
+
+
+def test_central_directory_order_differs_from_file_order(tmp_path: Path, project: Path,
+                                                         capsys) -> None:
+    """Entries listed in another order than they are stored are copied one by one."""
+    jar = make_jar(tmp_path / "plain.jar", classes=5)
+    data = bytearray(jar.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    count = int.from_bytes(data[end + 10:end + 12], "little")
+    cd_offset = int.from_bytes(data[end + 16:end + 20], "little")
+    records, pos = [], cd_offset
+    for _ in range(count):
+        n, e, c = (int.from_bytes(data[pos + k:pos + k + 2], "little") for k in (28, 30, 32))
+        records.append(bytes(data[pos:pos + 46 + n + e + c]))
+        pos += 46 + n + e + c
+    records = [records[0]] + records[1:][::-1]
+    data[cd_offset:pos] = b"".join(records)
+    reordered = tmp_path / "reordered.jar"
+    reordered.write_bytes(bytes(data))
+    assert zipfile.ZipFile(reordered).namelist()[1] == "BOOT-INF/lib/dep-1.0.jar"
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(reordered),
+                  *spec_args(project))
+    assert run.code == 0, run.err
+    out = tmp_path / "reordered-prod.jar"
+    assert subprocess.run(["unzip", "-tq", str(out)], capture_output=True).returncode == 0
+    with zipfile.ZipFile(out) as archive:
+        assert archive.namelist()[:2] == ["META-INF/MANIFEST.MF", "BOOT-INF/lib/dep-1.0.jar"]
+        assert "maximum-pool-size=50" in archive.read(PROPS).decode()
+    assert raw_entries(out)["BOOT-INF/lib/dep-1.0.jar"] == \
+        raw_entries(reordered)["BOOT-INF/lib/dep-1.0.jar"]
+    assert run_cli(capsys, "package", "verify", str(reordered), str(out)).code == 0

@@ -10,12 +10,12 @@ from __future__ import annotations
 import mmap
 import struct
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 
 from superspec.errors import InputError, Location
-from superspec.package.names import check_link, check_name, check_unique
+from superspec.package.names import check_link, check_names, check_unique
 
 EOCD = struct.Struct("<4s4H2LH")  # sig, disk, cd disk, n here, n total, cd size, cd offset, clen
 ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -23,6 +23,7 @@ ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 CENTRAL = struct.Struct("<4s6H3L5H2L")
 LOCAL = struct.Struct("<4s5H3L2H")
 SIG_EOCD, SIG_LOC64, SIG_EOCD64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
+_LOCAL_LENGTHS = struct.Struct("<2H")
 SIG_CENTRAL, SIG_LOCAL, SIG_DESCRIPTOR = b"PK\x01\x02", b"PK\x03\x04", b"PK\x07\x08"
 MAX32, MAX16 = 0xFFFFFFFF, 0xFFFF
 
@@ -30,7 +31,7 @@ Buffer = mmap.mmap | bytes
 Corrupt = Callable[[str], InputError]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ZipEntry:
     name: str  # normalized: no leading './', no trailing '/'
     raw_name: bytes
@@ -50,6 +51,9 @@ class ZipEntry:
     offset: int  # local header
     data_start: int
     end: int  # after the data descriptor, if any
+    cd_pos: int = -1  # where its record starts, relative to the central directory
+    cd_len: int = 0
+    wide: bool = False  # its central record carries a zip64 field
 
     @property
     def is_dir(self) -> bool:
@@ -74,6 +78,8 @@ class ZipArchive:
     entries: list[ZipEntry]
     comment: bytes
     cd_offset: int
+    cd_end: int
+    contiguous: bool = False  # entries back to back in central-directory order, no zip64 fields
 
     def by_name(self) -> dict[str, ZipEntry]:
         return {e.name: e for e in self.entries}
@@ -153,35 +159,56 @@ def _parse(path: Path, display: str, mm: mmap.mmap | bytes) -> ZipArchive:
     names = [e.name for e in entries]
     check_unique(names, display)
     _check_spans(entries, cd_offset, corrupt)
-    archive = ZipArchive(path, display, mm, entries, comment, cd_offset)
-    for entry in entries:
+    archive = ZipArchive(path, display, mm, entries, comment, cd_offset, cd_end)
+    archive.contiguous = all(a.end == b.offset for a, b in zip(entries, entries[1:])) and (
+        not entries or entries[-1].end == cd_offset) and not any(e.wide for e in entries)
+    for entry in [e for e in entries if e.external_attr >> 28 == 0xA]:
         if entry.is_symlink:
             target = archive.data(entry).decode("utf-8", "surrogateescape")
             check_link(entry.name, target, display)
     return archive
 
 
-def _central(mm: Buffer, pos: int, cd_end: int, count: int, display: str,
+def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
              corrupt: Corrupt) -> list[ZipEntry]:
-    entries = []
+    cd = mm[cd_start:cd_end]
+    entries, pos, unpack, lengths, size = [], 0, CENTRAL.unpack_from, _LOCAL_LENGTHS.unpack_from, len(mm)
     for _ in range(count):
-        if pos + CENTRAL.size > cd_end or mm[pos:pos + 4] != SIG_CENTRAL:
-            raise corrupt(f"bad central directory record at offset {pos}")
+        if cd[pos:pos + 4] != SIG_CENTRAL or pos + CENTRAL.size > len(cd):
+            raise corrupt(f"bad central directory record at offset {cd_start + pos}")
         (_, made, needed, flags, method, dtime, ddate, crc, csize, usize, nlen, elen, clen,
-         disk, iattr, eattr, offset) = CENTRAL.unpack_from(mm, pos)
+         _, iattr, eattr, offset) = unpack(cd, pos)
         start = pos + CENTRAL.size
-        raw_name = bytes(mm[start:start + nlen])
-        extra = bytes(mm[start + nlen:start + nlen + elen])
-        comment = bytes(mm[start + nlen + elen:start + nlen + elen + clen])
+        raw_name = cd[start:start + nlen]
+        extra = cd[start + nlen:start + nlen + elen] if elen else b""
+        comment = cd[start + nlen + elen:start + nlen + elen + clen] if clen else b""
+        record = pos
         pos = start + nlen + elen + clen
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
-        extra, usize, csize, offset = _strip_zip64(extra, usize, csize, offset, name, corrupt)
-        name = check_name(name, display)
+        name = raw_name.decode("ascii" if raw_name.isascii() else
+                               "utf-8" if flags & 0x800 else "cp437")
+        wide = False
+        if elen and (MAX32 in (usize, csize, offset) or b"\x01\x00" in extra):
+            stripped, usize, csize, offset = _strip_zip64(extra, usize, csize, offset, name,
+                                                          corrupt)
+            wide, extra = len(stripped) != len(extra), stripped
+        # the local header must agree with the central record (inlined: this loop is hot)
+        if mm[offset:offset + 4] != SIG_LOCAL or offset + LOCAL.size > size:
+            raise corrupt(f"entry {name!r}: no local header at offset {offset}")
+        local_nlen, local_elen = lengths(mm, offset + 26)
+        if mm[offset + 30:offset + 30 + local_nlen] != raw_name:
+            raise corrupt(f"entry {name!r}: local header names a different entry")
+        data_start = offset + 30 + local_nlen + local_elen
+        end = data_start + csize
+        if flags & 0x08:
+            end += _descriptor_length(mm, end, mm[offset + 30 + local_nlen:data_start])
         entries.append(ZipEntry(name, raw_name, made, needed, flags, method, dtime, ddate, crc,
-                                csize, usize, iattr, eattr, extra, comment, offset, 0, 0))
-    if pos != cd_end:
+                                csize, usize, iattr, eattr, extra, comment, offset, data_start,
+                                end, record, pos - record, wide))
+    if pos != len(cd):
         raise corrupt("central directory size does not match its records")
-    return [_locate(mm, e, corrupt) for e in entries]
+    for entry, name in zip(entries, check_names([e.name for e in entries], display)):
+        entry.name = name
+    return entries
 
 
 def _strip_zip64(extra: bytes, usize: int, csize: int, offset: int, name: str,
@@ -210,22 +237,11 @@ def _strip_zip64(extra: bytes, usize: int, csize: int, offset: int, name: str,
     return bytes(kept), usize, csize, offset
 
 
-def _locate(mm: Buffer, entry: ZipEntry, corrupt: Corrupt) -> ZipEntry:
-    """Check the local header against the central record and find where the entry ends."""
-    pos = entry.offset
-    if pos + LOCAL.size > len(mm) or mm[pos:pos + 4] != SIG_LOCAL:
-        raise corrupt(f"entry {entry.name!r}: no local header at offset {pos}")
-    _, _, _, _, _, _, _, _, _, nlen, elen = LOCAL.unpack_from(mm, pos)
-    name_start = pos + LOCAL.size
-    if mm[name_start:name_start + nlen] != entry.raw_name:
-        raise corrupt(f"entry {entry.name!r}: local header names a different entry")
-    local_extra = bytes(mm[name_start + nlen:name_start + nlen + elen])
-    data_start = name_start + nlen + elen
-    end = data_start + entry.csize
-    if entry.flags & 0x08:  # a data descriptor follows the data
-        zip64 = _has_tag(local_extra, 0x0001)
-        end += (4 if mm[end:end + 4] == SIG_DESCRIPTOR else 0) + 4 + (16 if zip64 else 8)
-    return replace(entry, data_start=data_start, end=end)
+def _descriptor_length(mm: Buffer, at: int, local_extra: bytes) -> int:
+    """The data descriptor after an entry's data: optional signature, CRC, two sizes (8 bytes
+    each when the local header has a zip64 field)."""
+    zip64 = _has_tag(local_extra, 0x0001)
+    return (4 if mm[at:at + 4] == SIG_DESCRIPTOR else 0) + 4 + (16 if zip64 else 8)
 
 
 def _has_tag(extra: bytes, wanted: int) -> bool:

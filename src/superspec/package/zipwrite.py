@@ -17,6 +17,7 @@ from superspec.package.zipread import (
 )
 
 UNIX_FILE_0644 = 0o100644 << 16
+_OFFSET = struct.Struct("<L")
 MADE_BY_UNIX = (3 << 8) | 20
 
 
@@ -40,27 +41,84 @@ def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str,
               added: list[NewEntry], stamp: tuple[int, int]) -> None:
     """Write the packaged archive to ``dst_fd`` (positioned at 0)."""
     out = _Out(src_fd, dst_fd)
-    records: list[bytes] = []
     first = min((e.offset for e in archive.entries), default=archive.cd_offset)
     out.copy(0, first)  # bytes before the first entry (e.g. a launch script) stay as they are
-    for entry in archive.entries:
-        if entry.name in replaced:
-            new = _replacement(entry, replaced[entry.name])
-            records.append(out.write_entry(new, replaced[entry.name]))
-        else:
-            records.append(_central(entry, out.copy(entry.offset, entry.end)))
+    if archive.contiguous and archive.cd_end < MAX32:
+        directory = _write_contiguous(archive, out, replaced)
+    else:
+        directory = _write_each(archive, out, replaced)
     for item in added:
         name = item.name.encode("utf-8")
         new = ZipEntry(item.name, name, MADE_BY_UNIX, 20, 0x800 if not name.isascii() else 0, 8,
                        stamp[0], stamp[1], 0, 0, 0, 0, UNIX_FILE_0644, b"", b"", 0, 0, 0)
         data = item.data() if callable(item.data) else item.data
-        records.append(out.write_entry(new, data))
+        directory += out.write_entry(new, data)
     out.flush()
     cd_offset = out.pos
-    directory = b"".join(records)
-    out.write(directory)
-    _end_records(out, len(records), len(directory), cd_offset, archive.comment)
+    out.write(bytes(directory))
+    count = len(archive.entries) + len(added)
+    _end_records(out, count, len(directory), cd_offset, archive.comment)
     out.flush()
+
+
+def _write_contiguous(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
+    """Entries lie back to back: copy each run between replaced entries as one range, and shift
+    the offsets after a replaced entry by how much it grew or shrank."""
+    entries = archive.entries
+    directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
+    hits = [i for i, e in enumerate(entries) if e.name in replaced] if replaced else []
+    start, delta, patch = 0, 0, _OFFSET.pack_into
+    for index in hits + [len(entries)]:
+        if index > start:
+            out.copy(entries[start].offset, entries[index - 1].end)
+            if delta:
+                if entries[index - 1].offset + delta >= MAX32:
+                    raise ValueError("zip64 offsets needed")  # pragma: no cover - >4 GiB
+                for entry in entries[start:index]:
+                    patch(directory, entry.cd_pos + 42, entry.offset + delta)
+        if index == len(entries):
+            break
+        entry = entries[index]
+        at = out.pos
+        record = out.write_entry(_replacement(entry, replaced[entry.name]), replaced[entry.name])
+        if len(record) != entry.cd_len:  # pragma: no cover - records keep their length
+            raise ValueError("central record length changed")
+        directory[entry.cd_pos:entry.cd_pos + entry.cd_len] = record
+        _OFFSET.pack_into(directory, entry.cd_pos + 42, at)
+        delta = out.pos - entry.end
+        start = index + 1
+    return directory
+
+
+def _write_each(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
+    offsets, fresh = [], {}
+    for entry in archive.entries:
+        if entry.name in replaced:
+            offsets.append(out.pos)
+            fresh[entry.name] = out.write_entry(_replacement(entry, replaced[entry.name]),
+                                                replaced[entry.name])
+        else:
+            offsets.append(out.copy(entry.offset, entry.end))
+    return _patched_directory(archive, offsets, fresh)
+
+
+def _patched_directory(archive: ZipArchive, offsets: list[int],
+                       fresh: dict[str, bytes]) -> bytearray:
+    """The base's central directory with new offsets and the replaced entries' records patched
+    in place (one copy, no per-entry rebuild); rebuilt record by record only when zip64 fields
+    come or go."""
+    directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
+    patch = _OFFSET.pack_into
+    for entry, offset in zip(archive.entries, offsets):
+        record = fresh.get(entry.name)
+        if entry.wide or offset >= MAX32 or (record is not None and len(record) != entry.cd_len):
+            return bytearray(b"".join(
+                fresh.get(e.name) or _central(e, o) for e, o in zip(archive.entries, offsets)))
+        if record is not None:
+            directory[entry.cd_pos:entry.cd_pos + entry.cd_len] = record
+        else:
+            patch(directory, entry.cd_pos + 42, offset)
+    return directory
 
 
 def _replacement(entry: ZipEntry, data: bytes) -> ZipEntry:
