@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +70,27 @@ def texts(report: Any, rule: str) -> list[str]:
     """Every violation of ``rule`` as the text report shows it (message and 'via' lines)."""
     result = next(r for r in report.rule_results if r.id == rule)
     return [v.text() for v in result.violations]
+
+
+def wheel(out: Path, name: str, version: str, files: dict[str, str],
+          requires: tuple[str, ...] = (), entry_points: str = "") -> Path:
+    """A minimal wheel in the documented format (PEP 427): files, METADATA, WHEEL, RECORD."""
+    info = f"{name}-{version}.dist-info"
+    members = dict(files)
+    members[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                                   + "".join(f"Requires-Dist: {r}\n" for r in requires))
+    if entry_points:
+        members[f"{info}/entry_points.txt"] = entry_points
+    members[f"{info}/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+                                "Tag: py3-none-any\n")
+    record = []
+    for path, text in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    record.append(f"{info}/RECORD,,")
+    members[f"{info}/RECORD"] = "\n".join(record) + "\n"
+    wheel = out / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, text in members.items():
+            zf.writestr(path, text)
+    return wheel

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import pytest
 
 from superspec.enforce.python import read_python_project
 from superspec.errors import InputError
-from tests.enforce.helpers import FIXTURES, report_of, texts
+from tests.enforce.helpers import FIXTURES, report_of, texts, wheel
 
 PIP = "pip-compile:0"
 
@@ -102,38 +99,16 @@ def test_malformed_inputs_are_located(tmp_path: Path, monkeypatch: pytest.Monkey
     assert str(info.value) == message
 
 
-def _wheel(out: Path, name: str, version: str, files: dict[str, str],
-           requires: tuple[str, ...] = ()) -> Path:
-    """A minimal wheel in the documented format (PEP 427): files, METADATA, WHEEL, RECORD."""
-    info = f"{name}-{version}.dist-info"
-    members = dict(files)
-    members[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-                                   + "".join(f"Requires-Dist: {r}\n" for r in requires))
-    members[f"{info}/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
-                                "Tag: py3-none-any\n")
-    record = []
-    for path, text in members.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
-        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
-    record.append(f"{info}/RECORD,,")
-    members[f"{info}/RECORD"] = "\n".join(record) + "\n"
-    wheel = out / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, text in members.items():
-            zf.writestr(path, text)
-    return wheel
-
-
 @pytest.fixture(scope="module")
 def venv_prefix(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An environment populated by pip itself from local wheels: alpha needs beta>=2 but beta 1.5
     is installed; gamma (a local version) ships shared.py, as alpha does, and the same data file
     as beta."""
     work = tmp_path_factory.mktemp("wheels")
-    _wheel(work, "alpha", "1.0", {"alpha/__init__.py": "A = 1\n", "shared.py": "X = 1\n"},
+    wheel(work, "alpha", "1.0", {"alpha/__init__.py": "A = 1\n", "shared.py": "X = 1\n"},
            ("beta>=2",))
-    _wheel(work, "beta", "1.5", {"beta.py": "B = 1\n", "data/config.json": "{}\n"})
-    _wheel(work, "gamma", "0.1+acme.3", {"gamma.py": "", "shared.py": "X = 2\n",
+    wheel(work, "beta", "1.5", {"beta.py": "B = 1\n", "data/config.json": "{}\n"})
+    wheel(work, "gamma", "0.1+acme.3", {"gamma.py": "", "shared.py": "X = 2\n",
                                          "data/config.json": "{}\n"})
     prefix = work / "venv"
     # by name from a local "index" (--find-links), as from PyPI: no direct_url.json is written

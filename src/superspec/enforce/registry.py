@@ -137,7 +137,8 @@ def _option_problem(effective: Any, base: str, rule_id: str, options: type[RuleO
     message = str(error["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    if "input" in error and error["type"] not in ("model_type", "dict_type", "missing"):
+    if "input" in error and path and not isinstance(error["input"], (dict, list)) \
+            and error["type"] not in ("model_type", "dict_type", "missing"):
         message += f" (got {error['input']!r})"
     return SpecError(f"rule {rule_id}: {message}", location=location)
 

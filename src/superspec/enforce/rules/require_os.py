@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import platform
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from superspec.enforce.model import Violation
 from superspec.enforce.rule import RuleContext, RuleOptions
@@ -63,13 +63,17 @@ class RequireOS:
         display: bool = False
         message: str | None = None
 
+        @field_validator("family")
+        @classmethod
+        def _family(cls, value: str | None) -> str | None:
+            if value and value.lstrip("!").lower() not in FAMILIES:
+                raise ValueError(f"invalid family '{value}' (valid: {', '.join(FAMILIES)})")
+            return value
+
         @model_validator(mode="after")
-        def _check(self) -> RequireOS.Options:
+        def _some(self) -> RequireOS.Options:
             if not any((self.family, self.name, self.arch, self.version)):
                 raise ValueError("set at least one of family, name, arch, version")
-            if self.family and self.family.lstrip("!").lower() not in FAMILIES:
-                raise ValueError(f"invalid family '{self.family}' (valid: "
-                                 f"{', '.join(FAMILIES)})")
             return self
 
     def check(self, context: RuleContext) -> list[Violation]:

@@ -1,0 +1,1 @@
+"""acme's enforce rules for superspec."""
