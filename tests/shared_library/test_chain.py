@@ -6,7 +6,6 @@ library runs is run with a real shell, the library's wrapper script and the inst
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -18,7 +17,7 @@ import pytest
 
 from superspec.step.contract import STEP_NAMES
 from tests.shared_library.conftest import LIBRARY, GroovyTests
-from tests.step.conftest import make_workspace
+from tests.step.conftest import make_workspace, write_pom
 
 SUPERSPEC_BIN = str(Path(sys.executable).with_name("superspec"))
 PWNED = Path("/tmp/superspec-pwned")  # what the hostile values would create if a shell ran them
@@ -51,6 +50,7 @@ def test_params_the_groovy_step_wrote_run_through_real_superspec(
     workspace = groovy_tests.out / "workspaces" / f"example-{step}"
     assert (workspace / ".superspec" / "superspec.sh").is_file(), groovy_tests.output
     make_workspace(workspace)
+    write_pom(workspace, banned=False)
     proc = run_library_command(workspace, step, DB_PASSWORD="from-credentials",
                                SUPERSPEC_LAYERS="ci/layers")
     result, error = answers(workspace, step)
@@ -62,8 +62,12 @@ def test_params_the_groovy_step_wrote_run_through_real_superspec(
         packages = result["details"]["packages"]
         assert [p["environment"] for p in packages] == ["test", "staging", "prod"]
         assert (workspace / "target" / "packages" / "payments-api-prod.jar").is_file()
-    elif step == "enforce" and importlib.util.find_spec("superspec.enforce.runner"):
-        assert result is not None or error["kind"] != "unavailable", proc.stderr
+    elif step == "enforce":
+        assert proc.returncode == 0, proc.stderr
+        assert error is None
+        assert result["message"] == (
+            "enforce passed (6 passed, 0 failed, 0 skipped, 0 could not run)")
+        assert (workspace / "superspec-enforce.xml").is_file()
     else:
         assert proc.returncode == 1
         assert result is None  # the fake's stale answer was removed

@@ -33,6 +33,30 @@ def make_workspace(dest: Path) -> Path:
     return dest
 
 
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.acme.payments</groupId>
+  <artifactId>payments-api</artifactId>
+  <version>1.4.2</version>
+  <packaging>jar</packaging>{dependencies}
+</project>
+"""
+LOG4J = """
+  <dependencies>
+    <dependency>
+      <groupId>log4j</groupId>
+      <artifactId>log4j</artifactId>
+      <version>1.2.17</version>
+    </dependency>
+  </dependencies>"""
+DEBIAN_MAVEN_REPO = "/usr/share/maven-repo"  # Debian's offline Maven repository (log4j 1.2.17)
+
+
+def write_pom(root: Path, *, banned: bool) -> None:
+    """A Maven project with no dependency, or with log4j 1.2 (banned by the company layer)."""
+    (root / "pom.xml").write_text(POM.format(dependencies=LOG4J if banned else ""))
+
+
 @dataclass
 class StepRun:
     code: int

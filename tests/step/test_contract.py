@@ -21,7 +21,7 @@ from superspec.step.contract import (
     json_schemas,
 )
 from superspec.step.params import load_params
-from tests.step.conftest import CONTRACT, ROOT, Workspace
+from tests.step.conftest import CONTRACT, DEBIAN_MAVEN_REPO, ROOT, Workspace, write_pom
 
 EXECUTOR = ROOT / "shared-library" / "src" / "io" / "superspec" / "StepExecutor.groovy"
 MODELS = {"params": ParamsMessage, "result": StepResult, "error": StepErrorMessage}
@@ -77,27 +77,46 @@ def test_params_examples_are_accepted_by_superspec(tmp_path: Path, step: str) ->
     assert params.model_dump(mode="json", by_alias=True, exclude_unset=True) == load("params", step)
 
 
-# the params that make superspec write each error example, in the workspace of tests/step
-ERROR_INPUTS = {
-    "params-unknown-key": ("enforce", {"contract": 1, "step": "enforce", "stage": "enforce",
-                                       "brnach": "main"}),
-    "runner-unavailable": ("deploy", {"contract": 1, "step": "deploy", "stage": "deploy-test",
-                                      "layers": ["ci-layers"]}),
-    "spec-stage-runner": ("deploy", {"contract": 1, "step": "deploy", "stage": "smoke",
-                                     "layers": ["ci-layers"]}),
+ENFORCE = {**load("params", "enforce"), "mavenRepo": DEBIAN_MAVEN_REPO, "cache": False}
+
+# (kind, example) -> the step, its params and the project's pom (None: no pom.xml) that make
+# superspec write exactly that example, in the workspace of tests/step
+RUNS = {
+    ("error", "params-unknown-key"): ("enforce", {"contract": 1, "step": "enforce",
+                                                  "stage": "enforce", "brnach": "main"}, None),
+    ("error", "runner-unavailable"): ("deploy", {"contract": 1, "step": "deploy",
+                                                 "stage": "deploy-test", "layers": ["ci-layers"]},
+                                      None),
+    ("error", "spec-stage-runner"): ("deploy", {"contract": 1, "step": "deploy", "stage": "smoke",
+                                                "layers": ["ci-layers"]}, None),
+    ("error", "enforce-failed"): ("enforce", ENFORCE, "banned"),
+    ("result", "enforce-failed"): ("enforce", ENFORCE, "banned"),
+    ("result", "enforce-passed"): ("enforce", ENFORCE, "clean"),
 }
 
 
-@pytest.mark.parametrize("name", sorted(ERROR_INPUTS))
-def test_error_examples_are_exactly_what_superspec_writes(workspace: Workspace, name: str) -> None:
-    step, params = ERROR_INPUTS[name]
+@pytest.mark.parametrize(("kind", "name"), sorted(RUNS))
+def test_examples_are_exactly_what_superspec_writes(workspace: Workspace, kind: str,
+                                                    name: str) -> None:
+    step, params, pom = RUNS[kind, name]
+    if pom is not None:
+        write_pom(workspace.root, banned=pom == "banned")
     run = workspace.step(step, params)
-    assert run.error == load("error", name)
-    assert run.code == run.error["exitCode"]
+    written = run.error if kind == "error" else run.result
+    assert written == load(kind, name)
+    assert run.code == written["exitCode"]
 
 
-def test_error_inputs_cover_every_error_example() -> None:
-    assert sorted(ERROR_INPUTS) == sorted(name for kind, name in EXAMPLES if kind == "error")
+def test_every_error_example_is_reproduced() -> None:
+    assert sorted(n for k, n in RUNS if k == "error") == sorted(
+        name for kind, name in EXAMPLES if kind == "error")
+
+
+def test_enforce_writes_the_junit_report_it_is_asked_for(workspace: Workspace) -> None:
+    write_pom(workspace.root, banned=True)
+    workspace.step("enforce", ENFORCE)
+    xml = (workspace.root / "superspec-enforce.xml").read_text()
+    assert '<testsuites name="superspec.enforce" tests="6" failures="1"' in xml
 
 
 def test_groovy_executor_speaks_this_contract_and_pins_this_version() -> None:

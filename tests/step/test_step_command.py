@@ -180,6 +180,8 @@ def test_verdicts_exit_with_their_status_code(workspace: Workspace,
     if status == "failed":
         assert run.error["message"] == "release failed"
         assert run.error["exitCode"] == 1
-        assert run.err == "error: release failed: release failed\n"
+        assert run.err == "error: release failed\n"
     else:
         assert run.error is None
+        expected = f"error: release {status}: release {status}\n" if code else ""
+        assert run.err == expected

@@ -82,7 +82,10 @@ def step(name: str, params_file: Path, result_file: Path | None, error_file: Pat
         click.echo(f"superspec step {name}: {result.status}: {result.message} "
                    f"(result: {outputs.result})")
     if result.exit_code:
-        outcome = StepOutcome(f"{name} {result.status}: {result.message}", result.exit_code)
+        # a failed verdict's message names the step ("enforce failed (...)"); other states do not
+        text = (result.message if result.status == "failed"
+                else f"{name} {result.status}: {result.message}")
+        outcome = StepOutcome(text, result.exit_code)
         if result.status == "failed":
             write_message(outputs.error, error_message(name, outcome, message=result.message))
         raise outcome

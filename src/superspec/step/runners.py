@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,20 +78,18 @@ def runner_function(name: str) -> Callable[..., Any]:
 
 
 def run_enforce(ctx: StepContext, params: EnforceParams) -> Verdict:
-    effective = ctx.effective
     run = runner_function("enforce")
+    effective = ctx.effective
     maven_repo = Path(params.maven_repo) if params.maven_repo else None
-    report = run(effective, Path(effective.path).parent, branch=_branch(params.branch),
-                 maven_repo=maven_repo, use_cache=params.cache)
+    report = run(effective, Path(effective.path).parent, branch=params.branch,
+                 maven_repo=maven_repo, use_cache=params.cache,
+                 layer_dirs=tuple(Path(d) for d in params.layers))
     if params.junit:
         from superspec.enforce.reports import write_junit
 
         write_junit(report, Path(params.junit))
     details = report.to_json()
-    summary = _enforce_summary(details)
-    if report.passed:
-        return Verdict("passed", f"enforce passed{summary}", details)
-    return Verdict("failed", f"enforce failed{summary}", details)
+    return Verdict("passed" if report.passed else "failed", enforce_message(details), details)
 
 
 def run_package(ctx: StepContext, params: PackageParams) -> Verdict:
@@ -159,19 +156,18 @@ ADAPTERS: dict[str, Adapter] = {
 }
 
 
-def _branch(given: str | None) -> str | None:
-    if given:
-        return given
-    branch = os.environ.get("BRANCH_NAME") or os.environ.get("GIT_BRANCH")
-    if branch and branch.startswith("origin/"):
-        branch = branch[len("origin/"):]
-    return branch or None
-
-
-def _enforce_summary(details: dict[str, Any]) -> str:
-    violations = details.get("violations")
-    if isinstance(violations, list):
-        errors = [v for v in violations if isinstance(v, dict) and v.get("level") != "warn"]
-        warnings = len(violations) - len(errors)
-        return f": {len(errors)} error(s), {warnings} warning(s)"
-    return ""
+def enforce_message(details: dict[str, Any]) -> str:
+    """One line for the pipeline log: the tally, and why the failing rules failed."""
+    counts = details.get("counts", {})
+    tally = ", ".join(f"{counts.get(status, 0)} {word}" for status, word in (
+        ("pass", "passed"), ("fail", "failed"), ("skip", "skipped"), ("error", "could not run")))
+    rules = details.get("rules", [])
+    failing = [r for r in rules if r["status"] == "error"
+               or (r["status"] == "fail" and r["level"] == "error")]
+    if not failing:
+        return f"enforce passed ({tally})"
+    reasons = [f"{r['id']}: {r['violations'][0]['message'] if r['violations'] else r['detail']}"
+               for r in failing[:3]]
+    if len(failing) > 3:
+        reasons.append(f"and {len(failing) - 3} more rule(s)")
+    return f"enforce failed ({tally}): " + "; ".join(reasons)

@@ -66,7 +66,8 @@ class StepsTest extends PipelineTestCase {
     }
 
     void testErrorMessagesBecomeThePipelineError() {
-        ['params-unknown-key': 'enforce', 'spec-stage-runner': 'deploy', 'runner-unavailable': 'deploy'].each {
+        ['params-unknown-key': 'enforce', 'spec-stage-runner': 'deploy', 'runner-unavailable': 'deploy',
+         'enforce-failed'    : 'enforce'].each {
             String name, String step ->
             PipelineHarness pipeline = harness()
             FakeSuperspec superspec = new FakeSuperspec(pipeline).then(error: name)
@@ -77,9 +78,16 @@ class StepsTest extends PipelineTestCase {
     }
 
     void testFailedVerdictFailsTheStageWithItsMessage() {
+        // superspec writes both: the result (with the report) and the error (what to show)
         PipelineHarness pipeline = harness()
-        FakeSuperspec superspec = new FakeSuperspec(pipeline).then(result: 'enforce-failed')
+        FakeSuperspec superspec = new FakeSuperspec(pipeline).then(result: 'enforce-failed', error: 'enforce-failed')
         String error = expectError { pipeline.callVar('superspecEnforce', [stage: 'enforce']) }
+        assert error == '[superspec enforce] ' + superspec.example('error', 'enforce-failed').message
+        assert error.startsWith('[superspec enforce] enforce failed (5 passed, 1 failed')
+
+        PipelineHarness resultOnly = harness()
+        new FakeSuperspec(resultOnly).then(result: 'enforce-failed')
+        error = expectError { resultOnly.callVar('superspecEnforce', [stage: 'enforce']) }
         assert error == '[superspec enforce] ' + superspec.example('result', 'enforce-failed').message
     }
 
