@@ -88,19 +88,25 @@ def generate(paths: Sequence[Path], options: Options) -> list[ProjectResult]:
 def generate_project(effective: EffectiveSpec, out_dir: Path, options: Options) -> list[FileResult]:
     """Render every target first, then compare or write them (nothing half-written)."""
     out_abs = Path(os.path.abspath(out_dir))
-    spec_rel = Path(os.path.relpath(effective.path, out_abs)).as_posix()
-    plan = build_plan(effective, spec_rel, __version__)
-    overrides = [os.path.abspath(d) for d in options.templates] + _layer_templates(effective)
-    regenerate = _regenerate_command(spec_rel, out_abs == effective.path.parent)
-    rendered = [(TARGETS[t], render(t, plan, overrides, regenerate)) for t in options.targets]
     results = []
-    for name, content in rendered:
+    for name, content in render_project(effective, out_abs, options):
         display = str(out_dir / name)
         if options.check:
             results.append(check_file(out_abs / name, display, content))
         else:
             results.append(write_file(out_abs / name, display, content))
     return results
+
+
+def render_project(effective: EffectiveSpec, out_dir: Path,
+                   options: Options) -> list[tuple[str, str]]:
+    """(file name, text) of every target, as written into ``out_dir``."""
+    out_abs = Path(os.path.abspath(out_dir))
+    spec_rel = Path(os.path.relpath(effective.path, out_abs)).as_posix()
+    plan = build_plan(effective, spec_rel, __version__)
+    overrides = [os.path.abspath(d) for d in options.templates] + _layer_templates(effective)
+    regenerate = _regenerate_command(spec_rel, out_abs == effective.path.parent)
+    return [(TARGETS[t], render(t, plan, overrides, regenerate)) for t in options.targets]
 
 
 def _out_dir(effective: EffectiveSpec, out: Path | None, fleet: bool) -> Path:

@@ -53,7 +53,11 @@ def job(stage: Stage) -> dict[str, Any]:
     if stage.lock:
         body["resource_group"] = stage.lock
     if stage.approval is not None:
-        body["variables"] = {APPROVERS_VARIABLE: ",".join(stage.approval.groups)}
+        # informational (the groups GitLab's protected environment should require); never
+        # expanded, so a group name cannot pull in a CI variable
+        body["variables"] = {
+            APPROVERS_VARIABLE: {"value": ",".join(stage.approval.groups), "expand": False}
+        }
     artifacts: dict[str, Any] = {}
     if stage.artifacts:
         artifacts["paths"] = list(stage.artifacts)
