@@ -120,7 +120,7 @@ def docker_host() -> Iterator[str]:
         pytest.fail("dockerd not found: run .ci/install-system-deps.sh (Debian docker.io)")
     base = Path(tempfile.mkdtemp(prefix="ss-dockerd-", dir="/tmp"))
     host = f"unix://{base}/docker.sock"
-    log = open(base / "dockerd.log", "wb")
+    log = open(base / "dockerd.log", "wb")  # noqa: SIM115 - open for the whole session
     proc = subprocess.Popen(
         [dockerd, "--iptables=false", "--bridge=none", "--data-root", str(base / "data"),
          "--exec-root", str(base / "exec"), "--pidfile", str(base / "docker.pid"), "-H", host],

@@ -48,7 +48,8 @@ def test_secret_values_never_leave_the_environment(tmp_path: Path, project: Path
     outputs = every_byte(project)
     packaged = [p for p, _ in outputs if "-prod" in str(p)]
     assert len(packaged) > 10  # jar, tar.gz and directory outputs and their manifests were read
-    rendered = [d for p, d in outputs if p.name == "application.properties" and b"${DB_PASSWORD}" in d]
+    rendered = [d for p, d in outputs
+                if p.name == "application.properties" and b"${DB_PASSWORD}" in d]
     assert len(rendered) >= 6  # the reference is there, in every packaged config file
     assert [p for p, data in outputs if VALUE in data] == []
     assert VALUE not in logs

@@ -3,6 +3,7 @@ and fingerprints for verify."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ def open_artifact(path: Path, display: str) -> tuple[str, Archive]:
 def entry_kinds(archive: Archive) -> dict[str, str]:
     """name -> 'file', 'dir', 'link' or 'other'."""
     if isinstance(archive, ZipArchive):
-        return {e.name: "dir" if e.is_dir else "link" if e.is_symlink else "file"
+        return {e.name: "dir" if e.raw_name[-1:] == b"/" else
+                "link" if e.external_attr >> 28 == 0xA and e.is_symlink else "file"
                 for e in archive.entries}
     if isinstance(archive, TarArchive):
         return {m.name: "file" if m.info.isreg() else "dir" if m.info.isdir()
@@ -86,13 +88,10 @@ def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> N
         return
     if kind == "targz":
         assert isinstance(archive, TarArchive)
-        handles = [open(job.tmp, "wb") for job in jobs]
-        try:
+        with contextlib.ExitStack() as stack:
+            handles = [stack.enter_context(open(job.tmp, "wb")) for job in jobs]
             write_targz(archive, [(h, (job.replaced, _Resolved(job.added)))  # type: ignore[misc]
-                                  for h, job in zip(handles, jobs)], epoch)
-        finally:
-            for handle in handles:
-                handle.close()
+                                  for h, job in zip(handles, jobs, strict=True)], epoch)
         return
     with open(archive.path, "rb") as src:
         for job in jobs:

@@ -8,7 +8,7 @@ CHUNK = 8 * 1024 * 1024
 
 
 def copy_range(src_fd: int, dst_fd: int, start: int, length: int) -> None:
-    """Append ``length`` bytes of ``src_fd`` from ``start`` at the current position of ``dst_fd``."""
+    """Append ``length`` bytes of ``src_fd`` from ``start`` at the position of ``dst_fd``."""
     offset = start
     remaining = length
     if hasattr(os, "copy_file_range"):

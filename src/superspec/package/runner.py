@@ -87,8 +87,9 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
             for job in jobs.values():
                 _remove(job.tmp)
             if isinstance(exc, OSError):
+                where = exc.filename or targets[envs[0]]
                 raise InputError(f"cannot write the packaged artifact: {exc.strerror or exc}",
-                                 location=Location(display_path(exc.filename or targets[envs[0]]))) from None
+                                 location=Location(display_path(where))) from None
             raise
     finally:
         kinds.close(archive)
@@ -109,7 +110,8 @@ def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
                     and n.upper().endswith((".SF", ".RSA", ".DSA", ".EC")))
     if kind == "zip" and signed:
         raise InputError(f"the base is a signed jar ({signed[0]}); changing any entry would "
-                         "invalidate its signature: package before signing", location=Location(display))
+                         "invalidate its signature: package before signing",
+                         location=Location(display))
 
 
 def _changes(existing: dict[str, str], files: list[Rendered], display: str) -> list[ChangedEntry]:
@@ -188,7 +190,8 @@ def _job(target: Path, kind: str, files: list[Rendered], existing: dict[str, str
         tmp = Path(name)
         shutil.copymode(base, tmp)
     replaced = {f.path: f.data for f in files if f.path in existing}
-    added: list[tuple[str, kinds.Data]] = [(f.path, f.data) for f in files if f.path not in existing]
+    added: list[tuple[str, kinds.Data]] = [
+        (f.path, f.data) for f in files if f.path not in existing]
     added.append((MANIFEST_ENTRY, lambda: manifest().encode()))
     return kinds.Job(tmp, replaced, added)
 

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from superspec.errors import InputError, Location
 from superspec.package.copyrange import RangeWriter
@@ -81,7 +81,8 @@ def _safe_name(info: tarfile.TarInfo, display: str) -> str:
         return "."
     name = check_name(info.name, display)
     if info.issparse():
-        raise InputError(f"sparse member {info.name!r} is not supported", location=Location(display))
+        raise InputError(f"sparse member {info.name!r} is not supported",
+                         location=Location(display))
     if info.issym():
         check_link(info.name, info.linkname, display)
     elif info.islnk():
@@ -98,7 +99,7 @@ def header(info: tarfile.TarInfo, size: int) -> bytes:
     new = copy.copy(info)
     new.size = size
     new.pax_headers = {k: v for k, v in info.pax_headers.items() if k != "size"}
-    fmt = tarfile.PAX_FORMAT if new.pax_headers else tarfile.GNU_FORMAT
+    fmt: Literal[0, 1, 2] = 2 if new.pax_headers else 1  # tarfile.PAX_FORMAT, GNU_FORMAT
     return new.tobuf(format=fmt, encoding="utf-8", errors="surrogateescape")
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import mmap
 import struct
 import zlib
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from superspec.errors import InputError, Location
@@ -160,7 +160,8 @@ def _parse(path: Path, display: str, mm: mmap.mmap | bytes) -> ZipArchive:
     check_unique(names, display)
     _check_spans(entries, cd_offset, corrupt)
     archive = ZipArchive(path, display, mm, entries, comment, cd_offset, cd_end)
-    archive.contiguous = all(a.end == b.offset for a, b in zip(entries, entries[1:])) and (
+    pairs = zip(entries, entries[1:], strict=False)
+    archive.contiguous = all(a.end == b.offset for a, b in pairs) and (
         not entries or entries[-1].end == cd_offset) and not any(e.wide for e in entries)
     for entry in [e for e in entries if e.external_attr >> 28 == 0xA]:
         if entry.is_symlink:
@@ -172,7 +173,8 @@ def _parse(path: Path, display: str, mm: mmap.mmap | bytes) -> ZipArchive:
 def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
              corrupt: Corrupt) -> list[ZipEntry]:
     cd = mm[cd_start:cd_end]
-    entries, pos, unpack, lengths, size = [], 0, CENTRAL.unpack_from, _LOCAL_LENGTHS.unpack_from, len(mm)
+    entries: list[ZipEntry] = []
+    pos, size, unpack, lengths = 0, len(mm), CENTRAL.unpack_from, _LOCAL_LENGTHS.unpack_from
     for _ in range(count):
         if cd[pos:pos + 4] != SIG_CENTRAL or pos + CENTRAL.size > len(cd):
             raise corrupt(f"bad central directory record at offset {cd_start + pos}")
@@ -206,7 +208,7 @@ def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
                                 end, record, pos - record, wide))
     if pos != len(cd):
         raise corrupt("central directory size does not match its records")
-    for entry, name in zip(entries, check_names([e.name for e in entries], display)):
+    for entry, name in zip(entries, check_names([e.name for e in entries], display), strict=True):
         entry.name = name
     return entries
 

@@ -12,8 +12,20 @@ from dataclasses import dataclass
 
 from superspec.package.copyrange import RangeWriter
 from superspec.package.zipread import (
-    CENTRAL, EOCD, LOCAL, MAX16, MAX32, SIG_CENTRAL, SIG_EOCD, SIG_EOCD64, SIG_LOC64,
-    SIG_LOCAL, ZIP64_EOCD, ZIP64_LOCATOR, ZipArchive, ZipEntry,
+    CENTRAL,
+    EOCD,
+    LOCAL,
+    MAX16,
+    MAX32,
+    SIG_CENTRAL,
+    SIG_EOCD,
+    SIG_EOCD64,
+    SIG_LOC64,
+    SIG_LOCAL,
+    ZIP64_EOCD,
+    ZIP64_LOCATOR,
+    ZipArchive,
+    ZipEntry,
 )
 
 UNIX_FILE_0644 = 0o100644 << 16
@@ -109,11 +121,11 @@ def _patched_directory(archive: ZipArchive, offsets: list[int],
     come or go."""
     directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
     patch = _OFFSET.pack_into
-    for entry, offset in zip(archive.entries, offsets):
+    for entry, offset in zip(archive.entries, offsets, strict=True):
         record = fresh.get(entry.name)
         if entry.wide or offset >= MAX32 or (record is not None and len(record) != entry.cd_len):
-            return bytearray(b"".join(
-                fresh.get(e.name) or _central(e, o) for e, o in zip(archive.entries, offsets)))
+            placed = zip(archive.entries, offsets, strict=True)
+            return bytearray(b"".join(fresh.get(e.name) or _central(e, o) for e, o in placed))
         if record is not None:
             directory[entry.cd_pos:entry.cd_pos + entry.cd_len] = record
         else:

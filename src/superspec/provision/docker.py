@@ -107,8 +107,8 @@ def _build(engine: Any, base_id: str, root: str, files: list[Rendered], manifest
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             os.chmod(target, 0o644)
-        for path in sorted(tree.rglob("*"), reverse=True) + [tree]:
-            os.utime(path, (epoch, epoch), follow_symlinks=False)
+        for item in sorted(tree.rglob("*"), reverse=True) + [tree]:
+            os.utime(item, (epoch, epoch), follow_symlinks=False)
         dest = root.rstrip("/") + "/"
         dockerfile = f"FROM {base_id}\nCOPY {json.dumps(['files/', dest])}\n"
         Path(context, "Dockerfile").write_text(dockerfile)
