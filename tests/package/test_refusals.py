@@ -67,6 +67,10 @@ def big_tar(dest: Path) -> Path:
     return make_tar(dest / "app.tar", gz=False)
 
 
+def big_tgz(dest: Path) -> Path:
+    return make_tar(dest / "app.tar.gz", gz=True)
+
+
 def tar_without_end_marker(dest: Path) -> Path:
     path = big_tar(dest)
     with tarfile.open(path) as archive:
@@ -116,6 +120,9 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
                       "duplicate entry 'a.txt'; refusing the archive"),
     "tar truncated": (truncated(big_tar, 150_000),
                       "corrupt tar archive: unexpected end of data"),
+    "tar.gz truncated": (truncated(big_tgz, 100_000),
+                         "corrupt tar archive: Compressed file ended before the end-of-stream "
+                         "marker was reached"),
     "tar no end marker": (tar_without_end_marker,
                           "corrupt tar archive: truncated (no end-of-archive marker)"),
     "tar garbage": (lambda d: (d / "app.tar").write_bytes(b"not a tar" * 300) and d / "app.tar",
