@@ -75,7 +75,8 @@ def texts(report: Any, rule: str) -> list[str]:
 def wheel(out: Path, name: str, version: str, files: dict[str, str],
           requires: tuple[str, ...] = (), entry_points: str = "") -> Path:
     """A minimal wheel in the documented format (PEP 427): files, METADATA, WHEEL, RECORD."""
-    info = f"{name}-{version}.dist-info"
+    stem = name.replace("-", "_")
+    info = f"{stem}-{version}.dist-info"
     members = dict(files)
     members[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
                                    + "".join(f"Requires-Dist: {r}\n" for r in requires))
@@ -89,7 +90,7 @@ def wheel(out: Path, name: str, version: str, files: dict[str, str],
         record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
     record.append(f"{info}/RECORD,,")
     members[f"{info}/RECORD"] = "\n".join(record) + "\n"
-    wheel = out / f"{name}-{version}-py3-none-any.whl"
+    wheel = out / f"{stem}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         for path, text in members.items():
             zf.writestr(path, text)

@@ -99,8 +99,8 @@ def render_text(report: EnforceReport, width: int = 100, color: bool = False) ->
                 console.print(Text(f"  {r.detail}"), soft_wrap=True)
             for v in r.violations:
                 first, *rest = v.text().split("\n")
-                console.print(Text("\n".join([f"  - {first}", *(f"    {x.strip()}" for x in rest)])),
-                              soft_wrap=True)
+                lines = [f"  - {first}", *(f"    {x.strip()}" for x in rest)]
+                console.print(Text("\n".join(lines)), soft_wrap=True)
     counts = report.counts()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     verdict = "passed" if report.passed else "FAILED"
