@@ -85,18 +85,32 @@ def test_missing_pom(repo: Repo, tmp_path: Path) -> None:
     assert str(err.value) == "pom.xml: file not found"
 
 
-def test_missing_dependency_names_the_declaring_line(repo: Repo, project) -> None:
-    d = project(pom("p:app:1", [dep("x:gone:1")]))
-    assert error(d, repo) == (f"pom.xml:8: x:gone:1 not found in the local repository "
-                              f"{repo.root} (no x/gone/1/gone-1.pom)")
+def test_missing_dependency_pom_is_a_located_warning_as_in_maven(repo: Repo, project) -> None:
+    repo.add("x:a:1", [dep("x:gone:2"), dep("x:b:1")])
+    repo.add("x:b:1")
+    d = project(pom("p:app:1", [dep("x:a:1"), dep("x:direct:1")]))
+    graph = read_maven_project(d, repo.root)
+    assert sorted(graph.resolved) == ["x:a", "x:b", "x:direct", "x:gone"]
+    assert [k for k, v in graph.resolved.items() if v.descriptor_missing] == ["x:direct", "x:gone"]
+    assert graph.warnings == [
+        f"pom.xml:9: the POM for x:direct:1 is missing, no dependency information available "
+        f"(no {repo.root}/x/direct/1/direct-1.pom)",
+        f"{repo.root}/x/a/1/a-1.pom:8: the POM for x:gone:2 is missing, no dependency "
+        f"information available (no {repo.root}/x/gone/2/gone-2.pom)"]
 
 
-def test_missing_transitive_dependency_names_the_pom_in_the_repository(repo: Repo, project
-                                                                       ) -> None:
-    repo.add("x:a:1", [dep("x:gone:2")])
-    d = project(pom("p:app:1", [dep("x:a:1")]))
-    assert error(d, repo) == (f"{repo.root}/x/a/1/a-1.pom:8: x:gone:2 not found in the local "
-                              f"repository {repo.root} (no x/gone/2/gone-2.pom)")
+def test_invalid_dependency_pom_is_a_warning_with_the_reason(repo: Repo, project) -> None:
+    bad = repo.add("x:bad:1")
+    bad.write_text("<project><dependencies></project>\n")
+    repo.add("x:orphan:1", parent="x:absent-parent:1")
+    d = project(pom("p:app:1", [dep("x:bad:1"), dep("x:orphan:1")]))
+    graph = read_maven_project(d, repo.root)
+    assert graph.warnings == [
+        f"the POM for x:bad:1 is invalid, transitive dependencies (if any) will not be "
+        f"available: {bad}:1: malformed XML: mismatched tag",
+        f"the POM for x:orphan:1 is invalid, transitive dependencies (if any) will not be "
+        f"available: {repo.root}/x/orphan/1/orphan-1.pom:4: parent x:absent-parent:1 not found "
+        f"in the local repository {repo.root}"]
 
 
 def test_missing_version(repo: Repo, project) -> None:

@@ -21,6 +21,10 @@ from superspec.enforce.maven.repository import Repository
 from superspec.errors import InputError
 
 
+class MissingPom(InputError):
+    """A dependency's POM is not in the local repository."""
+
+
 @dataclass(frozen=True)
 class Dep:
     """A dependency or managed dependency as declared (after interpolation)."""
@@ -86,7 +90,7 @@ class ModelBuilder:
         if gav not in self._models:
             pom = self.repo.pom(group, artifact, version)
             if pom is None:
-                raise InputError(f"{where}: {group}:{artifact}:{version} not found in the local "
+                raise MissingPom(f"{where}: {group}:{artifact}:{version} not found in the local "
                                  f"repository {self.repo.root} (no "
                                  f"{self.repo.relative_pom(group, artifact, version)})")
             self._models[gav] = self._build(self._read(pom), {gav})
@@ -101,7 +105,10 @@ class ModelBuilder:
             pom = self.repo.pom(group, artifact, version)
             if pom is None:
                 break
-            dm = self._read(pom).el.child("distributionManagement")
+            try:
+                dm = self._read(pom).el.child("distributionManagement")
+            except InputError:
+                break  # reported when the dependency's model is built
             reloc = dm.child("relocation") if dm is not None else None
             if reloc is None:
                 break
@@ -152,6 +159,9 @@ class ModelBuilder:
                     return cand
         pom = self.repo.pom(g, a, v)
         if pom is None:
+            if raw.in_repo:
+                raise InputError(f"{raw.shown}:{line}: parent {g}:{a}:{v} not found in the "
+                                 f"local repository {self.repo.root}")
             raise InputError(f"{raw.shown}:{line}: parent {g}:{a}:{v} not found (relativePath "
                              f"{rel or '(none)'}, local repository {self.repo.root})")
         return self._read(pom)

@@ -17,11 +17,11 @@ Mirrors Maven 3 (Maven Resolver with the classic dependency manager):
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from superspec.enforce.graph import Coordinate, Dependency, DependencyGraph
-from superspec.enforce.maven.model import Dep, Model, ModelBuilder
+from superspec.enforce.maven.model import Dep, MissingPom, Model, ModelBuilder
 from superspec.enforce.maven.repository import Repository, extension_and_classifier
 from superspec.enforce.maven.settings import local_repository
 from superspec.enforce.maven.versions import InvalidVersionRange, VersionRange
@@ -37,6 +37,15 @@ class MavenDependency(Dependency):
 
     premanaged_version: str | None = None
     premanaged_scope: str | None = None
+    descriptor_missing: bool = False  # its POM is missing or invalid: its dependencies unknown
+
+
+@dataclass
+class MavenGraph(DependencyGraph):
+    """A Maven ``DependencyGraph`` plus the warnings Maven would print while collecting it
+    (a dependency's POM missing or invalid), each located at the declaring POM line."""
+
+    warnings: list[str] = field(default_factory=list)
 
 
 def derive_scope(parent: str, child: str) -> str:
@@ -69,6 +78,7 @@ class _Node:
     depth: int
     exclusions: frozenset[tuple[str, str]]
     premanaged: tuple[str | None, str | None] = (None, None)  # version, scope
+    descriptor_missing: bool = False
 
 
 class _Resolver:
@@ -77,6 +87,7 @@ class _Resolver:
         self.root = root
         self.management = {m.management_key: m for m in root.management}
         self.inputs: list[Path] = list(root.files)
+        self.warnings: list[str] = []
 
     def version_of(self, d: Dep) -> str:
         v = d.version or ""
@@ -117,8 +128,14 @@ class _Resolver:
                                         node.coord.classifier, node.coord.type)
             if scope == "system":
                 continue
-            model = self.builder.artifact(node.dep.group, node.dep.artifact, node.coord.version,
-                                          node.dep.where)
+            try:
+                model = self.builder.artifact(node.dep.group, node.dep.artifact,
+                                              node.coord.version, node.dep.where)
+            except InputError as exc:
+                # Maven's behaviour: warn, keep the node, leave its dependencies unknown
+                node.descriptor_missing = True
+                self._warn(node, exc)
+                continue
             for f in model.files:
                 if f not in self.inputs:
                     self.inputs.append(f)
@@ -140,6 +157,19 @@ class _Resolver:
                         if (managed.scope or "compile") != (child.scope or "compile") else None)
                 queue.append(new)
         return edges, winners, scopes
+
+    def _warn(self, node: _Node, exc: InputError) -> None:
+        gav = f"{node.dep.group}:{node.dep.artifact}:{node.coord.version}"
+        if isinstance(exc, MissingPom):
+            pom = self.builder.repo.root / self.builder.repo.relative_pom(
+                node.dep.group, node.dep.artifact, node.coord.version)
+            text = (f"{node.dep.where}: the POM for {gav} is missing, no dependency "
+                    f"information available (no {pom})")
+        else:
+            text = (f"the POM for {gav} is invalid, transitive dependencies (if any) will not "
+                    f"be available: {exc}")
+        if text not in self.warnings:
+            self.warnings.append(text)
 
     def _manage(self, d: Dep) -> Dep:
         m = self.management.get(d.management_key)
@@ -168,7 +198,7 @@ def _excluded(d: Dep, exclusions: frozenset[tuple[str, str]]) -> bool:
     return any((g in ("*", d.group)) and (a in ("*", d.artifact)) for g, a in exclusions)
 
 
-def resolve_project(project_dir: Path, repo: Path | None) -> DependencyGraph:
+def resolve_project(project_dir: Path, repo: Path | None) -> MavenGraph:
     project_dir = Path(project_dir)
     pom = project_dir / "pom.xml"
     repository = Repository(local_repository(repo))
@@ -190,7 +220,8 @@ def resolve_project(project_dir: Path, repo: Path | None) -> DependencyGraph:
             break
     root_coord = Coordinate("maven", f"{root.group}:{root.artifact}", root.version, "compile",
                             "", root.packaging)
-    graph = DependencyGraph(root=root_coord, inputs=list(resolver.inputs))
+    graph = MavenGraph(root=root_coord, inputs=list(resolver.inputs),
+                       warnings=list(resolver.warnings))
     made: dict[int, Dependency] = {}
     for node in edges:
         artifact = None
@@ -199,7 +230,8 @@ def resolve_project(project_dir: Path, repo: Path | None) -> DependencyGraph:
                                                 node.coord.version, node.dep.type,
                                                 node.dep.classifier)
         dependency = MavenDependency(node.coord, node.path, bool(node.dep.optional),
-                                     node.dep.where, artifact, *node.premanaged)
+                                     node.dep.where, artifact, *node.premanaged,
+                                     descriptor_missing=node.descriptor_missing)
         made[id(node)] = dependency
         graph.dependencies.append(dependency)
     for key, node in winners.items():
