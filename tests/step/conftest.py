@@ -27,9 +27,10 @@ def make_workspace(dest: Path) -> Path:
     shutil.copytree(EXAMPLES / "layers", dest / "ci-layers")
     jar = dest / "target" / "payments-api.jar"
     jar.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(jar, "w") as archive:
-        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
-        archive.writestr("BOOT-INF/classes/com/acme/App.class", b"\xca\xfe\xba\xbe")
+    with zipfile.ZipFile(jar, "w") as archive:  # fixed timestamps: the same bytes every time
+        for name, data in (("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+                           ("BOOT-INF/classes/com/acme/App.class", b"\xca\xfe\xba\xbe")):
+            archive.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), data)
     return dest
 
 
