@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.generate.tools import (
-    EXAMPLES, example_projects, golden_cases, parse_groovy, render_case,
+    EXAMPLES, GOLDEN, example_projects, golden_cases, parse_groovy, render_case,
 )
 
 
@@ -53,7 +53,25 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Output]:
         for name, text in files.items():
             (directory / name).write_text(text)
         result[f"examples/{project.name}"] = Output(f"examples/{project.name}", directory, files)
+    # the hostile case again, without a shared library: runner stages become `sh 'superspec ...'`
+    directory = root / "variant-hostile-no-library"
+    directory.mkdir()
+    files = render_without_library(GOLDEN / "hostile-values")
+    for name, text in files.items():
+        (directory / name).write_text(text)
+    result["variants/hostile-no-library"] = Output("variants/hostile-no-library", directory, files)
     return result
+
+
+def render_without_library(case: Path) -> dict[str, str]:
+    from superspec import __version__
+    from superspec.render.engine import TARGETS, render
+    from superspec.render.planner import build_plan
+    from superspec.spec import load_spec
+
+    plan = build_plan(load_spec(case / "superspec.yaml"), "superspec.yaml", __version__)
+    plan = replace(plan, jenkins=replace(plan.jenkins, library=None))
+    return {TARGETS[t]: render(t, plan) for t in TARGETS}
 
 
 @pytest.fixture(scope="session")

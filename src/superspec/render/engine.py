@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -20,7 +19,21 @@ TARGETS = {"jenkins": "Jenkinsfile", "gitlab": ".gitlab-ci.yml"}
 _TEMPLATE_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-@lru_cache(maxsize=64)
+class Environments:
+    """One Environment per distinct override chain, for the length of one run (a fleet shares
+    compiled templates; a later run sees template files added since)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, ...], jinja2.Environment] = {}
+
+    def get(self, override_dirs: Sequence[str] = ()) -> jinja2.Environment:
+        key = tuple(override_dirs)
+        env = self._cache.get(key)
+        if env is None:
+            env = self._cache[key] = environment(key)
+        return env
+
+
 def environment(override_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """The Environment searching ``override_dirs`` (in order) before the built-in templates."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs]
@@ -32,7 +45,7 @@ def environment(override_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=False,
+        auto_reload=True,  # a long-lived process sees edited override templates
     )
     env.filters.update(FILTERS)
     env.globals["stage_templates"] = stage_templates
@@ -60,9 +73,10 @@ def header_lines(plan: Plan, regenerate: str) -> list[str]:
 
 
 def render(target: str, plan: Plan, override_dirs: Sequence[str] = (),
-           regenerate: str = "superspec generate") -> str:
+           regenerate: str = "superspec generate",
+           environments: Environments | None = None) -> str:
     """The text of one generated file for ``target`` (jenkins | gitlab)."""
-    env = environment(tuple(override_dirs))
+    env = (environments or Environments()).get(override_dirs)
     template = env.get_template(f"{target}/{TARGETS[target].lstrip('.')}.j2")
     context = {"plan": plan, "header": header_lines(plan, regenerate)}
     if target == "gitlab":

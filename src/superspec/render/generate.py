@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from superspec import __version__
 from superspec.errors import SpecError, SuperspecError, UsageError
-from superspec.render.engine import TARGETS, render
+from superspec.render.engine import TARGETS, Environments, render
 from superspec.render.output import FileResult, check_file, write_file
 from superspec.render.planner import build_plan
 from superspec.spec import EffectiveSpec, load_spec
@@ -29,6 +29,7 @@ class Options:
     check: bool = False
     templates: tuple[Path, ...] = ()  # --templates, searched before ci.templates and built-ins
     layer_dirs: tuple[Path, ...] = ()
+    environments: Environments = field(default_factory=Environments, compare=False)
 
 
 @dataclass
@@ -64,6 +65,7 @@ def spec_files(paths: Sequence[Path]) -> list[Path]:
 
 def generate(paths: Sequence[Path], options: Options) -> list[ProjectResult]:
     """Generate (or --check) every project; results in the order given."""
+    options = replace(options, environments=Environments())  # compiled templates for this run
     specs = spec_files(paths)
     fleet = len(specs) > 1
     results = []
@@ -73,7 +75,7 @@ def generate(paths: Sequence[Path], options: Options) -> list[ProjectResult]:
         try:
             effective = load_spec(spec_path, options.layer_dirs)
             result.name, result.digest = effective.model.name, effective.digest
-            out_dir = _out_dir(effective, options.out, fleet)
+            out_dir = _out_dir(spec_path, effective, options.out, fleet)
             if out_dir in seen_out:
                 raise UsageError(f"{spec_path} and {seen_out[out_dir]} would both write to "
                                  f"{out_dir}")
@@ -106,12 +108,13 @@ def render_project(effective: EffectiveSpec, out_dir: Path,
     plan = build_plan(effective, spec_rel, __version__)
     overrides = [os.path.abspath(d) for d in options.templates] + _layer_templates(effective)
     regenerate = _regenerate_command(spec_rel, out_abs == effective.path.parent)
-    return [(TARGETS[t], render(t, plan, overrides, regenerate)) for t in options.targets]
+    return [(TARGETS[t], render(t, plan, overrides, regenerate, options.environments))
+            for t in options.targets]
 
 
-def _out_dir(effective: EffectiveSpec, out: Path | None, fleet: bool) -> Path:
+def _out_dir(spec_path: Path, effective: EffectiveSpec, out: Path | None, fleet: bool) -> Path:
     if out is None:
-        return Path(os.path.relpath(effective.path.parent))
+        return spec_path.parent  # shown as the user wrote it
     return out / effective.model.name if fleet else out
 
 
