@@ -6,16 +6,17 @@ dependencyManagement; the child wins), interpolate ``${...}`` (the child's prope
 values the parent declared), import BOMs (``<scope>import</scope>`` ``<type>pom</type>`` in
 dependencyManagement; the POM's own entries win, then the first import), then inject
 dependencyManagement into the declared dependencies (version, scope, exclusions, optional).
-Profiles are not evaluated.
+Profiles active without ``-P`` are injected first (``activeByDefault``, ``<property>``
+activation); jdk, os and file activation are not evaluated (such profiles stay inactive).
 """
 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from superspec.enforce.maven.declared import Dep, Interpolator, manage, sections
 from superspec.enforce.maven.pomxml import Element, parse_pom
 from superspec.enforce.maven.repository import Repository
 from superspec.errors import InputError
@@ -23,29 +24,6 @@ from superspec.errors import InputError
 
 class MissingPom(InputError):
     """A dependency's POM is not in the local repository."""
-
-
-@dataclass(frozen=True)
-class Dep:
-    """A dependency or managed dependency as declared (after interpolation)."""
-
-    group: str
-    artifact: str
-    version: str | None
-    type: str = "jar"
-    classifier: str = ""
-    scope: str | None = None
-    optional: bool | None = None
-    exclusions: tuple[tuple[str, str], ...] = ()
-    where: str = ""  # "path/pom.xml:12"
-
-    @property
-    def key(self) -> str:
-        return f"{self.group}:{self.artifact}" + (f":{self.classifier}" if self.classifier else "")
-
-    @property
-    def management_key(self) -> tuple[str, str, str, str]:
-        return (self.group, self.artifact, self.type, self.classifier)
 
 
 @dataclass
@@ -197,20 +175,18 @@ class ModelBuilder:
         deps: dict[tuple[str, str, str, str], Dep] = {}
         managed: dict[tuple[str, str, str, str], Dep] = {}
         for r in chain:  # child first: the first definition of a key wins
-            props = r.el.child("properties")
-            for prop in props.children if props is not None else []:
-                model.properties.setdefault(prop.tag, prop.text.strip())
-            for d in _deps(r, r.el.children_of("dependencies", "dependency")):
+            props, own_deps, own_managed = sections(r)
+            for k, v in props.items():
+                model.properties.setdefault(k, v)
+            for d in own_deps:
                 deps.setdefault(d.management_key, d)
-            dm = r.el.child("dependencyManagement")
-            if dm is not None:
-                for d in _deps(r, dm.children_of("dependencies", "dependency")):
-                    managed.setdefault(d.management_key, d)
-        interp = _Interpolator(model, raw)
+            for d in own_managed:
+                managed.setdefault(d.management_key, d)
+        interp = Interpolator(model, raw)
         model.dependencies = [interp.dep(d) for d in deps.values()]
         model.management = self._imports([interp.dep(d) for d in managed.values()], importing,
                                           model.files)
-        model.dependencies = [_manage(d, model.management) for d in model.dependencies]
+        model.dependencies = [manage(d, model.management) for d in model.dependencies]
         for d in model.dependencies:
             if not d.version:
                 raise InputError(f"{d.where}: dependencies.dependency.version for "
@@ -244,62 +220,3 @@ class ModelBuilder:
         return list(out.values())
 
 
-def _deps(raw: _Raw, elements: list[Element]) -> list[Dep]:
-    out = []
-    for e in elements:
-        g, a = e.value("groupId"), e.value("artifactId")
-        where = f"{raw.shown}:{e.line}"
-        if not g or not a:
-            raise InputError(f"{where}: <dependency> needs groupId and artifactId")
-        excl = tuple((x.value("groupId") or "*", x.value("artifactId") or "*")
-                     for x in e.children_of("exclusions", "exclusion"))
-        opt = e.value("optional")
-        out.append(Dep(g, a, e.value("version"), e.value("type") or "jar",
-                       e.value("classifier") or "", e.value("scope") or None,
-                       None if opt is None else opt == "true", excl, where))
-    return out
-
-
-def _manage(d: Dep, management: list[Dep]) -> Dep:
-    for m in management:
-        if m.management_key == d.management_key:
-            excl = d.exclusions + tuple(x for x in m.exclusions if x not in d.exclusions)
-            return replace(d, version=d.version or m.version, scope=d.scope or m.scope,
-                           optional=d.optional if d.optional is not None else m.optional,
-                           exclusions=excl)
-    return d
-
-
-_REF = re.compile(r"\$\{([^}]+)\}")
-
-
-class _Interpolator:
-    def __init__(self, model: Model, raw: _Raw) -> None:
-        self.values = dict(model.properties)
-        parent = raw.parent
-        basics = {"groupId": model.group, "artifactId": model.artifact,
-                  "version": model.version, "packaging": model.packaging,
-                  "basedir": str(raw.path.parent)}
-        for prefix in ("project.", "pom.", ""):
-            for k, v in basics.items():
-                self.values.setdefault(prefix + k, v)
-            if parent is not None:
-                for k, v in zip(("groupId", "artifactId", "version"), parent[:3], strict=True):
-                    self.values.setdefault(f"{prefix}parent.{k}", v)
-
-    def text(self, value: str | None) -> str | None:
-        if value is None or "${" not in value:
-            return value
-        for _ in range(10):  # properties referring to properties
-            new = _REF.sub(lambda m: self.values.get(m.group(1), m.group(0)), value)
-            if new == value:
-                break
-            value = new
-        return value
-
-    def dep(self, d: Dep) -> Dep:
-        t = self.text
-        return replace(d, group=t(d.group) or d.group, artifact=t(d.artifact) or d.artifact,
-                       version=t(d.version), type=t(d.type) or "jar",
-                       classifier=t(d.classifier) or "", scope=t(d.scope),
-                       exclusions=tuple((t(g) or g, t(a) or a) for g, a in d.exclusions))
