@@ -147,3 +147,24 @@ def test_environment_duplicates_options(project: Callable[..., Path], venv_prefi
         "module shared"]
     d = project({"banDuplicateClasses": {"ignoreClasses": ["shared", "data/*"]}})
     assert texts(report_of(d), "banDuplicateClasses") == []
+
+
+def test_requirement_file_includes_and_options(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "base.txt").write_text("attrs==23.2.0  # pinned\n-c constraints.txt\n")
+    (tmp_path / "requirements.txt").write_text(
+        "--index-url https://pypi.example/simple\n-r base.txt\n"
+        "requests[socks]==2.31.0 \\\n    --hash=sha256:58cd2187c01e70e6e26505bca751777aa9f2ee0b\n"
+        "pyyaml>=6 ; python_version >= '3.8'\n")
+    monkeypatch.chdir(tmp_path)
+    graph = read_python_project(tmp_path)
+    assert [(d.coordinate.name, d.coordinate.version, d.pinned, d.source)
+            for d in graph.dependencies] == [
+        ("attrs", "23.2.0", True, "base.txt:1"),
+        ("requests", "2.31.0", True, "requirements.txt:3"),
+        ("pyyaml", ">=6", False, "requirements.txt:5")]
+    assert graph.inputs == [tmp_path / "requirements.txt", tmp_path / "base.txt"]
+    (tmp_path / "base.txt").write_text("-r requirements.txt\n")
+    with pytest.raises(InputError) as info:
+        read_python_project(tmp_path)
+    assert str(info.value) == "requirements.txt: requirement files include each other"

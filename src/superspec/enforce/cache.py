@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import json
 import os
-import platform
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -52,7 +51,7 @@ def entry_key(spec_path: Path, project_dir: Path, maven_repo: Path | None,
                 [os.path.realpath(d) for d in layer_dirs], os.environ.get("SUPERSPEC_LAYERS"),
                 os.path.realpath(maven_repo) if maven_repo else None, branch,
                 [os.environ.get(k) for k in KEY_ENV], os.path.realpath(sys.executable),
-                list(platform.uname())]
+                list(os.uname())]
     return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:32]
 
 
