@@ -139,6 +139,10 @@ class Interpolator:
         return value
 
     def dep(self, d: Dep) -> Dep:
+        if not any("${" in (v or "") for v in (d.group, d.artifact, d.version, d.type,
+                                               d.classifier, d.scope)) \
+                and not any("${" in g + a for g, a in d.exclusions):
+            return d
         t = self.text
         return replace(d, group=t(d.group) or d.group, artifact=t(d.artifact) or d.artifact,
                        version=t(d.version), type=t(d.type) or "jar",

@@ -47,6 +47,7 @@ class _Raw:
     shown: str
     parent: tuple[str, str, str, str | None, int] | None  # g, a, v, relativePath, line
     in_repo: bool = False  # read from the repository: its parent comes from there too
+    declared: tuple[dict[str, str], list[Dep], list[Dep]] | None = None  # sections(), cached
 
 
 class ModelBuilder:
@@ -175,7 +176,9 @@ class ModelBuilder:
         deps: dict[tuple[str, str, str, str], Dep] = {}
         managed: dict[tuple[str, str, str, str], Dep] = {}
         for r in chain:  # child first: the first definition of a key wins
-            props, own_deps, own_managed = sections(r)
+            if r.declared is None:
+                r.declared = sections(r)
+            props, own_deps, own_managed = r.declared
             for k, v in props.items():
                 model.properties.setdefault(k, v)
             for d in own_deps:

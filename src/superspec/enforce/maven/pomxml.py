@@ -45,14 +45,28 @@ def parse_pom(path: Path, display: str | None = None) -> Element:
     return parse_pom_bytes(data, shown)
 
 
+# The parts of <project> dependency resolution reads; other sections (build, reporting,
+# developers, ...) are checked for well-formedness but not kept.
+KEPT = frozenset({"groupId", "artifactId", "version", "packaging", "parent", "properties",
+                  "dependencies", "dependencyManagement", "profiles", "distributionManagement"})
+
+
 def parse_pom_bytes(data: bytes, shown: str) -> Element:
     parser = xml.parsers.expat.ParserCreate()
     stack: list[Element] = []
     texts: list[list[str]] = []
     root: list[Element] = []
+    skipping = [0]  # depth inside a section that is not kept
 
     def start(name: str, _attrs: dict[str, str]) -> None:
-        el = Element(name.rsplit(":", 1)[-1], parser.CurrentLineNumber)
+        tag = name.rsplit(":", 1)[-1]
+        if skipping[0]:
+            skipping[0] += 1
+            return
+        if len(stack) == 1 and tag not in KEPT and root[0].tag == "project":
+            skipping[0] = 1
+            return
+        el = Element(tag, parser.CurrentLineNumber)
         if stack:
             stack[-1].children.append(el)
         else:
@@ -61,11 +75,14 @@ def parse_pom_bytes(data: bytes, shown: str) -> Element:
         texts.append([])
 
     def end(_name: str) -> None:
+        if skipping[0]:
+            skipping[0] -= 1
+            return
         el = stack.pop()
         el.text = "".join(texts.pop())
 
     def chars(data: str) -> None:
-        if texts:
+        if texts and not skipping[0]:
             texts[-1].append(data)
 
     parser.StartElementHandler = start

@@ -24,14 +24,12 @@ class Repository:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._versions: dict[tuple[str, str], list[str]] = {}
+        self._poms: dict[tuple[str, str, str], Path | None] = {}
+        self._absolute = str(self.root.absolute()) + "/"
 
     def holds(self, path: Path) -> bool:
         """Is ``path`` inside this repository (as given, symlinks not followed)?"""
-        try:
-            path.relative_to(self.root.absolute())
-        except ValueError:
-            return False
-        return True
+        return str(path).startswith(self._absolute)
 
     def _dir(self, group: str, artifact: str, version: str) -> Path:
         return self.root.joinpath(*group.split("."), artifact, version)
@@ -40,8 +38,11 @@ class Repository:
         return "/".join([*group.split("."), artifact, version, f"{artifact}-{version}.pom"])
 
     def pom(self, group: str, artifact: str, version: str) -> Path | None:
-        path = self._dir(group, artifact, version) / f"{artifact}-{version}.pom"
-        return path if path.is_file() else None
+        key = (group, artifact, version)
+        if key not in self._poms:
+            path = self._dir(group, artifact, version) / f"{artifact}-{version}.pom"
+            self._poms[key] = path if path.is_file() else None
+        return self._poms[key]
 
     def artifact_file(self, group: str, artifact: str, version: str, type_: str = "jar",
                       classifier: str = "") -> Path | None:

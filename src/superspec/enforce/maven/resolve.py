@@ -87,6 +87,7 @@ class _Resolver:
         self.root = root
         self.management = {m.management_key: m for m in root.management}
         self.inputs: list[Path] = list(root.files)
+        self._seen_inputs = set(self.inputs)
         self.warnings: list[str] = []
 
     def version_of(self, d: Dep) -> str:
@@ -137,7 +138,8 @@ class _Resolver:
                 self._warn(node, exc)
                 continue
             for f in model.files:
-                if f not in self.inputs:
+                if f not in self._seen_inputs:
+                    self._seen_inputs.add(f)
                     self.inputs.append(f)
             path = node.path + (node.coord,)
             for child in model.dependencies:
