@@ -45,7 +45,7 @@ class Walker extends CodeVisitorSupport {
         stack[-1].children << node
         stack << node
         call.objectExpression.visit(this)
-        call.method.visit(this)
+        if (!(call.method instanceof ConstantExpression)) call.method.visit(this)  // names are in calls
         call.arguments.visit(this)
         stack.pop()
     }

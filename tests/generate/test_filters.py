@@ -1,0 +1,58 @@
+"""The escaping filters, checked against the real parsers: Groovy 2.4 and PyYAML."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import yaml
+
+from superspec.render.filters import groovy_str, shell_quote, to_yaml, yaml_scalar
+from tests.generate.tools import parse_groovy
+
+NASTY = ["'", '"', "\\", "$", "{", "}", "\n", "\r", "\t", "'''", '"""', "${x}", "#", ": ", "/",
+         "*", "`", "\u2028", "\u0000", "\u00e9", "\U0001F600", "a", " ", "-", "|", ">", "&",
+         "!", "%", "@", "\u200b", "\x1b", "//", "/*", "*/"]
+
+
+def _samples(count: int = 400) -> list[str]:
+    rng = random.Random(20261126)
+    return [
+        "".join(rng.choice(NASTY) for _ in range(rng.randint(0, 12))) for _ in range(count)
+    ]
+
+
+def test_groovy_str_examples() -> None:
+    assert groovy_str("it's") == "'it\\'s'"
+    assert groovy_str("a\\b") == "'a\\\\b'"
+    assert groovy_str("${x}\n") == "'${x}\\n'"
+    assert groovy_str("\u2028") == "'\\u2028'"
+
+
+def test_groovy_literals_parse_back_to_the_same_string(tmp_path: Path) -> None:
+    """Each literal, as Groovy 2.4 parses it, is one string constant equal to the input."""
+    samples = _samples()
+    source = tmp_path / "literals.groovy"
+    source.write_text("".join(f"f({groovy_str(s)})\n" for s in samples), encoding="utf-8")
+    ast = parse_groovy([source])[str(source)]
+    assert "error" not in ast
+    assert ast["gstrings"] == [] and ast["variables"] == [] and ast["other"] == []
+    assert ast["calls"] == ["f"] * len(samples)
+    assert ast["constants"] == samples
+
+
+def test_yaml_filters_round_trip() -> None:
+    samples = [s for s in _samples() if "\x00" not in s and "\x1b" not in s] + [
+        "yes", "no", "null", "~", "1.0", "0x10", "- a", "? b", "@c", "%d", "&e", "*f", "!g"]
+    for sample in samples:
+        assert yaml.safe_load(yaml_scalar(sample)) == sample
+        assert yaml.safe_load(to_yaml({sample: [sample]})) == {sample: [sample]}
+
+
+def test_yaml_output_is_deterministic_block_style() -> None:
+    assert to_yaml({"b": 1, "a": ["x: y", "#z"]}) == "b: 1\na:\n- 'x: y'\n- '#z'\n"
+
+
+def test_shell_quote() -> None:
+    assert shell_quote("plain.xml") == "plain.xml"
+    assert shell_quote("a b'c") == "'a b'\"'\"'c'"

@@ -1,0 +1,136 @@
+"""The pipeline plan: branch conditions per strategy, needs, approvals, locks, milestones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from superspec.errors import SpecError
+from superspec.render.branches import Condition, gitlab_regex
+from superspec.render.plan import Need, Plan
+from superspec.render.planner import build_plan
+from superspec.spec import load_spec
+
+ENVIRONMENTS = {
+    "dev": {"class": "development"}, "test": {"class": "functional-test"},
+    "uat": {"class": "acceptance"}, "staging": {"class": "pre-release"},
+    "prod": {"class": "production",
+             "approval": {"required": True, "groups": ["rm"], "timeoutMinutes": 90}},
+}
+
+
+def plan_of(tmp_path: Path, stages: dict, **extra: object) -> Plan:
+    spec = {"superspec": 1, "kind": "project", "name": "app", "build": {"tool": "maven"},
+            "environments": ENVIRONMENTS, "pipeline": {"stages": stages}, **extra}
+    path = tmp_path / "superspec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return build_plan(load_spec(path), "superspec.yaml", "0.1.0")
+
+
+DEPLOYS = {f"deploy-{e}": {"run": "deploy", "env": e} for e in ENVIRONMENTS}
+
+
+@pytest.mark.parametrize(("strategy", "expected"), [
+    ("trunk", {"dev": "main", "test": "main", "uat": "main", "staging": "main", "prod": "main"}),
+    ("github-flow", {"dev": "main", "test": "main", "uat": "main", "staging": "main",
+                     "prod": "main"}),
+    ("gitflow", {"dev": "develop", "test": "develop", "uat": "release/*",
+                 "staging": "release/*", "prod": "main"}),
+    ("gitlab-flow", {"dev": "main", "test": "main", "uat": "main", "staging": "release/*",
+                     "prod": "release/*"}),
+])
+def test_deploy_branches_follow_the_strategy(tmp_path: Path, strategy: str,
+                                             expected: dict[str, str]) -> None:
+    plan = plan_of(tmp_path, {"build": {}, "package": {}, **DEPLOYS},
+                   branching={"strategy": strategy})
+    got = {s.environment.name: s.condition.branches for s in plan.stages if s.environment}
+    assert got == {env: (branch,) for env, branch in expected.items()}
+    assert plan.stages[0].condition == Condition()  # build runs on every branch
+    package = next(s for s in plan.stages if s.id == "package")
+    assert package.condition.branches == {
+        "trunk": ("main",), "github-flow": ("main",),
+        "gitflow": ("develop", "release/*", "main"), "gitlab-flow": ("main", "release/*"),
+    }[strategy]
+
+
+def test_when_overrides_and_after_inherits(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path, {
+        "build": {},
+        "deploy-test": {"run": "deploy", "env": "test"},
+        "smoke": {"script": ["./smoke"], "after": "deploy-test"},
+        "docs": {"script": ["make docs"], "when": {"branch": ["main", "docs/**"]}},
+    }, branching={"strategy": "gitflow"})
+    conditions = {s.id: s.condition for s in plan.stages}
+    assert [s.id for s in plan.stages] == ["build", "deploy-test", "smoke", "docs"]
+    assert conditions["smoke"] == conditions["deploy-test"] == Condition(("develop",))
+    assert conditions["docs"] == Condition(("main", "docs/**"))
+
+
+def test_approval_protects_locks_and_takes_two_milestones(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path, {"build": {}, "deploy-dev": {"run": "deploy", "env": "dev"},
+                              "release-prod": {"run": "release", "env": "prod"}})
+    dev, prod = plan.stages[1], plan.stages[2]
+    assert (dev.approval, dev.lock, dev.milestones) == (None, "app-dev", (1,))
+    assert prod.approval is not None
+    assert (prod.approval.groups, prod.approval.timeout_minutes) == (("rm",), 90)
+    assert prod.approval.message == "Approve release of app to prod?"
+    assert (prod.lock, prod.milestones) == ("app-prod", (2, 3))
+    assert prod.condition == Condition(("main",), protected=True)
+    assert prod.environment is not None and prod.environment.tier == "production"
+    assert plan.jenkins.timeout_minutes == 60 + 90  # work plus the approval's wait
+
+
+def test_needs_wait_for_every_stage_that_can_run_alongside(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path, {
+        "build": {},
+        "a": {"script": ["a"], "when": {"branch": ["main", "develop"]}},
+        "b": {"script": ["b"], "when": {"branch": ["develop", "release/*"]}},
+        "c": {"script": ["c"], "when": {"branch": "release/*"}},
+        "package": {"envs": ["dev"]},
+    }, package={"artifact": "target/app.jar"})
+    needs = {s.id: s.needs for s in plan.stages}
+    assert needs["build"] is None  # first stage: nothing to wait for
+    assert needs["a"] == (Need("build"),)
+    # b: build always runs with it; a may (on develop): optional
+    assert needs["b"] == (Need("build"), Need("a", optional=True))
+    # c: b can run with it (release/* is in both)
+    assert needs["c"] == (Need("b"),)
+    # package (main only): a covers it; b and c never run on main; build brings the artifact
+    assert needs["package"] == (Need("a"), Need("build"))
+
+
+def test_default_commands_per_tool(tmp_path: Path) -> None:
+    commands = {}
+    for tool in ("maven", "gradle", "python", "npm", "go"):
+        plan = plan_of(tmp_path, {"build": {}, "test": {}}, build={"tool": tool})
+        commands[tool] = [s.commands for s in plan.stages]
+    assert commands == {
+        "maven": [("mvn -B -DskipTests package",), ("mvn -B test",)],
+        "gradle": [("./gradlew assemble",), ("./gradlew test",)],
+        "python": [("python -m pip install .",), ("python -m pytest",)],
+        "npm": [("npm ci && npm run build --if-present",), ("npm test",)],
+        "go": [("go build ./...",), ("go test ./...",)],
+    }
+
+
+def test_hostile_environment_name_is_a_located_error(tmp_path: Path) -> None:
+    envs = {"dev ${X}": {"class": "development"}}
+    spec = {"superspec": 1, "kind": "project", "name": "app", "build": {"tool": "go"},
+            "environments": envs,
+            "pipeline": {"stages": {"deploy": {"env": "dev ${X}"}}}}
+    path = tmp_path / "superspec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(SpecError) as error:
+        build_plan(load_spec(path), "superspec.yaml", "0.1.0")
+    assert [str(p) for p in error.value.problems] == [
+        f"{error.value.problems[0].location.file}:6 [project app] environments.dev ${{X}}: "
+        "environment name 'dev ${X}' cannot name a lock or environment: use letters, digits, "
+        "'.', '_' and '-', starting with a letter or digit"]
+
+
+def test_gitlab_regex_escapes_everything_but_the_glob() -> None:
+    assert gitlab_regex("release/*") == "/^release\\/[^\\/]*$/"
+    assert gitlab_regex("v1.2+x/**") == "/^v1\\.2\\+x\\/.*$/"
+    assert gitlab_regex("a?b") == "/^a[^\\/]b$/"
