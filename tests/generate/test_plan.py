@@ -125,7 +125,7 @@ def test_hostile_environment_name_is_a_located_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as error:
         build_plan(load_spec(path), "superspec.yaml", "0.1.0")
     assert [str(p) for p in error.value.problems] == [
-        f"{error.value.problems[0].location.file}:6 [project app] environments.dev ${{X}}: "
+        f"{error.value.problems[0].location.file}:7 [project app] environments.dev ${{X}}: "
         "environment name 'dev ${X}' cannot name a lock or environment: use letters, digits, "
         "'.', '_' and '-', starting with a letter or digit"]
 
