@@ -105,6 +105,10 @@ class ModelBuilder:
         return os.path.relpath(path, self.root_dir)
 
     def _read(self, path: Path) -> _Raw:
+        given = path
+        raw = self._raw.get(given)
+        if raw is not None:
+            return raw
         path = Path(os.path.normpath(path.absolute()))
         raw = self._raw.get(path)
         if raw is None:
@@ -119,6 +123,7 @@ class ModelBuilder:
                                      "and version")
                 parent = (g, a, v, p.value("relativePath"), p.line)
             raw = self._raw[path] = _Raw(el, path, shown, parent, self.repo.holds(path))
+        self._raw[given] = raw
         return raw
 
     def _parent_raw(self, raw: _Raw) -> _Raw | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,16 +34,33 @@ class Element:
         return c.text.strip() if c is not None else None
 
 
+_CACHE: dict[Path, tuple[tuple[int, int], Element]] = {}  # path -> ((mtime_ns, size), tree)
+_CACHE_LIMIT = 20000
+
+
 def parse_pom(path: Path, display: str | None = None) -> Element:
-    """Parse ``path``; the root must be ``<project>``. Errors are InputError ``file:line: ...``."""
+    """Parse ``path``; the root must be ``<project>``. Errors are InputError ``file:line: ...``.
+
+    Parsed trees are kept for the life of the process, keyed by path, modification time and
+    size (callers must not modify them), so a repository's POMs are parsed once per process.
+    """
     shown = display or str(path)
     try:
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size)
+        hit = _CACHE.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{shown}: file not found") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
-    return parse_pom_bytes(data, shown)
+    tree = parse_pom_bytes(data, shown)
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    _CACHE[path] = (stamp, tree)
+    return tree
 
 
 # The parts of <project> dependency resolution reads; other sections (build, reporting,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from superspec.enforce.maven.versions import ComparableVersion, VersionRange
@@ -40,8 +41,9 @@ class Repository:
     def pom(self, group: str, artifact: str, version: str) -> Path | None:
         key = (group, artifact, version)
         if key not in self._poms:
-            path = self._dir(group, artifact, version) / f"{artifact}-{version}.pom"
-            self._poms[key] = path if path.is_file() else None
+            name = f"{self._absolute}{group.replace('.', '/')}/{artifact}/{version}/" \
+                   f"{artifact}-{version}.pom"
+            self._poms[key] = Path(name) if os.path.isfile(name) else None
         return self._poms[key]
 
     def artifact_file(self, group: str, artifact: str, version: str, type_: str = "jar",
