@@ -66,11 +66,13 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
     base = artifact_path(effective, artifact)
     display = display_path(base)
     targets = output_paths(base, envs, out)
+    # a file's digest is computed on another core while the base is parsed and copied
+    early = _Digest(lambda: kinds.file_sha256(base)) if base.is_file() else None
     kind, archive = kinds.open_artifact(base, display)
     try:
         existing = kinds.entry_kinds(archive)
         _check_base(kind, existing, display)
-        digest = _Digest(archive)
+        digest = early or _Digest(lambda: kinds.base_sha256(archive))
         jobs, manifests = {}, {}
         for env in envs:
             changed = _changes(existing, rendered[env], display)
@@ -139,15 +141,15 @@ def _changes(existing: dict[str, str], files: list[Rendered], display: str) -> l
 class _Digest:
     """The base's sha256, computed on another core while the outputs are being written."""
 
-    def __init__(self, archive: kinds.Archive) -> None:
+    def __init__(self, compute: Callable[[], str]) -> None:
         self._value: str | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(archive,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(compute,), daemon=True)
         self._thread.start()
 
-    def _run(self, archive: kinds.Archive) -> None:
+    def _run(self, compute: Callable[[], str]) -> None:
         try:
-            self._value = kinds.base_sha256(archive)
+            self._value = compute()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             self._error = exc
 

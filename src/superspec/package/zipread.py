@@ -12,7 +12,9 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from superspec.errors import InputError, Location
 from superspec.package.names import check_link, check_names, check_unique
@@ -70,19 +72,39 @@ class ZipEntry:
                 self.internal_attr, self.external_attr, self.extra, self.comment)
 
 
+# One row per entry, the ZipEntry fields after ``name``, in order (tuples are cheap to build for
+# tens of thousands of entries; ZipEntry objects are made only when asked for).
+Row = tuple[Any, ...]
+OFFSET, END, CD_POS = 14, 16, 17
+
+
 @dataclass
 class ZipArchive:
     path: Path
     display: str
     mm: mmap.mmap | bytes
-    entries: list[ZipEntry]
+    names: list[str]  # normalized, central-directory order
+    rows: list[Row]
     comment: bytes
     cd_offset: int
     cd_end: int
     contiguous: bool = False  # entries back to back in central-directory order, no zip64 fields
 
+    @cached_property
+    def entries(self) -> list[ZipEntry]:
+        return [ZipEntry(name, *row) for name, row in zip(self.names, self.rows, strict=True)]
+
+    def entry(self, index: int) -> ZipEntry:
+        return ZipEntry(self.names[index], *self.rows[index])
+
     def by_name(self) -> dict[str, ZipEntry]:
         return {e.name: e for e in self.entries}
+
+    def kinds(self) -> dict[str, str]:
+        """name -> 'dir', 'link' or 'file'."""
+        return {name: "dir" if row[0][-1:] == b"/" else
+                "link" if row[11] >> 28 == 0xA and row[1] >> 8 == 3 else "file"
+                for name, row in zip(self.names, self.rows, strict=True)}
 
     def data(self, entry: ZipEntry) -> bytes:
         """The entry's uncompressed bytes (for small entries: links, manifests, verify)."""
@@ -117,7 +139,9 @@ def open_zip(path: Path, display: str | None = None) -> ZipArchive:
         size = handle.seek(0, 2)
         if size == 0:
             raise InputError("corrupt zip archive: empty file", location=Location(display))
-        mm: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        # MAP_POPULATE maps every page at once: far cheaper than a fault per local header
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        mm: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
     try:
         archive = _parse(path, display, mm)
     except BaseException:
@@ -155,25 +179,26 @@ def _parse(path: Path, display: str, mm: mmap.mmap | bytes) -> ZipArchive:
     if cd_offset + cd_size != cd_end:
         raise corrupt(f"central directory at {cd_offset} (+{cd_size}) does not end at {cd_end}; "
                       "data before the archive that its offsets do not count is not supported")
-    entries = _central(mm, cd_offset, cd_end, count, display, corrupt)
-    names = [e.name for e in entries]
+    names, rows = _central(mm, cd_offset, cd_end, count, display, corrupt)
     check_unique(names, display)
-    _check_spans(entries, cd_offset, corrupt)
-    archive = ZipArchive(path, display, mm, entries, comment, cd_offset, cd_end)
-    pairs = zip(entries, entries[1:], strict=False)
-    archive.contiguous = all(a.end == b.offset for a, b in pairs) and (
-        not entries or entries[-1].end == cd_offset) and not any(e.wide for e in entries)
-    for entry in [e for e in entries if e.external_attr >> 28 == 0xA]:
-        if entry.is_symlink:
+    _check_spans(names, rows, cd_offset, corrupt)
+    archive = ZipArchive(path, display, mm, names, rows, comment, cd_offset, cd_end)
+    pairs = zip(rows, rows[1:], strict=False)
+    archive.contiguous = all(a[END] == b[OFFSET] for a, b in pairs) and (
+        not rows or rows[-1][END] == cd_offset) and not any(row[-1] for row in rows)
+    for index, row in enumerate(rows):
+        if row[11] >> 28 == 0xA and row[1] >> 8 == 3:  # a Unix symlink
+            entry = archive.entry(index)
             target = archive.data(entry).decode("utf-8", "surrogateescape")
             check_link(entry.name, target, display)
     return archive
 
 
 def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
-             corrupt: Corrupt) -> list[ZipEntry]:
+             corrupt: Corrupt) -> tuple[list[str], list[Row]]:
     cd = mm[cd_start:cd_end]
-    entries: list[ZipEntry] = []
+    names: list[str] = []
+    rows: list[Row] = []
     pos, size, unpack, lengths = 0, len(mm), CENTRAL.unpack_from, _LOCAL_LENGTHS.unpack_from
     for _ in range(count):
         if cd[pos:pos + 4] != SIG_CENTRAL or pos + CENTRAL.size > len(cd):
@@ -193,24 +218,24 @@ def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
             stripped, usize, csize, offset = _strip_zip64(extra, usize, csize, offset, name,
                                                           corrupt)
             wide, extra = len(stripped) != len(extra), stripped
-        # the local header must agree with the central record (inlined: this loop is hot)
-        if mm[offset:offset + 4] != SIG_LOCAL or offset + LOCAL.size > size:
+        # the local header must agree with the central record (one slice: this loop is hot)
+        head = mm[offset:offset + 30 + nlen]
+        if head[:4] != SIG_LOCAL or len(head) < 30 + nlen or offset + 30 > size:
             raise corrupt(f"entry {name!r}: no local header at offset {offset}")
-        local_nlen, local_elen = lengths(mm, offset + 26)
-        if mm[offset + 30:offset + 30 + local_nlen] != raw_name:
+        local_nlen, local_elen = lengths(head, 26)
+        if local_nlen != nlen or head[30:] != raw_name:
             raise corrupt(f"entry {name!r}: local header names a different entry")
-        data_start = offset + 30 + local_nlen + local_elen
+        data_start = offset + 30 + nlen + local_elen
         end = data_start + csize
         if flags & 0x08:
-            end += _descriptor_length(mm, end, mm[offset + 30 + local_nlen:data_start])
-        entries.append(ZipEntry(name, raw_name, made, needed, flags, method, dtime, ddate, crc,
-                                csize, usize, iattr, eattr, extra, comment, offset, data_start,
-                                end, record, pos - record, wide))
+            end += _descriptor_length(mm, end, mm[offset + 30 + nlen:data_start])
+        names.append(name)
+        rows.append((raw_name, made, needed, flags, method, dtime, ddate, crc, csize, usize,
+                     iattr, eattr, extra, comment, offset, data_start, end, record, pos - record,
+                     wide))
     if pos != len(cd):
         raise corrupt("central directory size does not match its records")
-    for entry, name in zip(entries, check_names([e.name for e in entries], display), strict=True):
-        entry.name = name
-    return entries
+    return check_names(names, display), rows
 
 
 def _strip_zip64(extra: bytes, usize: int, csize: int, offset: int, name: str,
@@ -256,12 +281,12 @@ def _has_tag(extra: bytes, wanted: int) -> bool:
     return False
 
 
-def _check_spans(entries: list[ZipEntry], cd_offset: int, corrupt: Corrupt) -> None:
+def _check_spans(names: list[str], rows: list[Row], cd_offset: int, corrupt: Corrupt) -> None:
     """Entries must lie before the central directory and must not overlap (zip-bomb layouts)."""
-    previous: ZipEntry | None = None
-    for entry in sorted(entries, key=lambda e: e.offset):
-        if entry.end > cd_offset:
-            raise corrupt(f"entry {entry.name!r} runs into the central directory")
-        if previous is not None and entry.offset < previous.end:
-            raise corrupt(f"entries {previous.name!r} and {entry.name!r} overlap")
-        previous = entry
+    previous = -1
+    for index in sorted(range(len(rows)), key=lambda i: rows[i][OFFSET]):
+        if rows[index][END] > cd_offset:
+            raise corrupt(f"entry {names[index]!r} runs into the central directory")
+        if previous >= 0 and rows[index][OFFSET] < rows[previous][END]:
+            raise corrupt(f"entries {names[previous]!r} and {names[index]!r} overlap")
+        previous = index

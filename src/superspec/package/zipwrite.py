@@ -12,11 +12,14 @@ from dataclasses import dataclass
 
 from superspec.package.copyrange import RangeWriter
 from superspec.package.zipread import (
+    CD_POS,
     CENTRAL,
+    END,
     EOCD,
     LOCAL,
     MAX16,
     MAX32,
+    OFFSET,
     SIG_CENTRAL,
     SIG_EOCD,
     SIG_EOCD64,
@@ -53,7 +56,7 @@ def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str,
               added: list[NewEntry], stamp: tuple[int, int]) -> None:
     """Write the packaged archive to ``dst_fd`` (positioned at 0)."""
     out = _Out(src_fd, dst_fd)
-    first = min((e.offset for e in archive.entries), default=archive.cd_offset)
+    first = min((row[OFFSET] for row in archive.rows), default=archive.cd_offset)
     out.copy(0, first)  # bytes before the first entry (e.g. a launch script) stay as they are
     if archive.contiguous and archive.cd_end < MAX32:
         directory = _write_contiguous(archive, out, replaced)
@@ -76,27 +79,25 @@ def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str,
 def _write_contiguous(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
     """Entries lie back to back: copy each run between replaced entries as one range, and shift
     the offsets after a replaced entry by how much it grew or shrank."""
-    entries = archive.entries
+    rows, count = archive.rows, len(archive.rows)
     directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
-    hits = [i for i, e in enumerate(entries) if e.name in replaced] if replaced else []
+    hits = [i for i, name in enumerate(archive.names) if name in replaced] if replaced else []
     start, delta, patch = 0, 0, _OFFSET.pack_into
-    for index in hits + [len(entries)]:
+    for index in hits + [count]:
         if index > start:
-            out.copy(entries[start].offset, entries[index - 1].end)
+            out.copy(rows[start][OFFSET], rows[index - 1][END])
             if delta:
-                if entries[index - 1].offset + delta >= MAX32:
+                if rows[index - 1][OFFSET] + delta >= MAX32:
                     raise ValueError("zip64 offsets needed")  # pragma: no cover - >4 GiB
-                for entry in entries[start:index]:
-                    patch(directory, entry.cd_pos + 42, entry.offset + delta)
-        if index == len(entries):
+                for row in rows[start:index]:
+                    patch(directory, row[CD_POS] + 42, row[OFFSET] + delta)
+        if index == count:
             break
-        entry = entries[index]
-        at = out.pos
+        entry = archive.entry(index)
         record = out.write_entry(_replacement(entry, replaced[entry.name]), replaced[entry.name])
         if len(record) != entry.cd_len:  # pragma: no cover - records keep their length
             raise ValueError("central record length changed")
         directory[entry.cd_pos:entry.cd_pos + entry.cd_len] = record
-        _OFFSET.pack_into(directory, entry.cd_pos + 42, at)
         delta = out.pos - entry.end
         start = index + 1
     return directory
