@@ -142,3 +142,12 @@ def test_no_version_in_range(repo: Repo, project) -> None:
     d = project(pom("p:app:1", [dep("x:lib:[2.0,)")]))
     assert error(d, repo) == (f"pom.xml:8: no version of x:lib in range [2.0,) in the local "
                               f"repository {repo.root}")
+
+
+def test_a_changed_pom_is_read_again(repo: Repo, project) -> None:
+    repo.add("x:a:1")
+    repo.add("x:b:1")
+    d = project(pom("p:app:1", [dep("x:a:1")]))
+    assert versions(d, repo) == {"x:a": "1:compile"}
+    project(pom("p:app:1", [dep("x:a:1"), dep("x:b:1")]))  # same path, new size and mtime
+    assert versions(d, repo) == {"x:a": "1:compile", "x:b": "1:compile"}
