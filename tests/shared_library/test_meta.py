@@ -37,7 +37,7 @@ def test_vars_stay_thin() -> None:
 
 def generated_jenkinsfiles(out: Path) -> list[Path]:
     """Jenkinsfiles of every example project (superspec generate) and every golden case."""
-    files = sorted((ROOT / "tests" / "golden").glob("*/expected/Jenkinsfile"))
+    files = sorted((ROOT / "tests" / "golden").rglob("Jenkinsfile"))
     for project in sorted((ROOT / "examples" / "projects").iterdir()):
         target = out / project.name
         proc = subprocess.run(

@@ -50,7 +50,8 @@ def _camel(name: str) -> str:
 
 class ContractModel(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", alias_generator=_camel, populate_by_name=True, frozen=True, strict=True
+        extra="forbid", alias_generator=_camel, populate_by_name=True, frozen=True, strict=True,
+        defer_build=True,
     )
 
 
