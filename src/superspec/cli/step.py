@@ -59,6 +59,9 @@ def step(name: str, params_file: Path, result_file: Path | None, error_file: Pat
     Example:
       echo '{"contract": 1, "step": "enforce", "stage": "enforce"}' > p.json
       superspec step enforce --params-file p.json   # writes p.result.json
+
+    Examples of every message: shared-library/resources/superspec/contract/;
+    the Jenkins side: docs/jenkins-shared-library.md.
     """
     from superspec.step.dispatch import Outputs, execute
     from superspec.step.messages import error_message, write_message

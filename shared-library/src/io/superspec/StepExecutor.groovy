@@ -142,7 +142,8 @@ class StepExecutor implements Serializable {
         return result
     }
 
-    private int runCommand(String step, List<String> secrets) {
+    // not private: it is called from a closure (withEnv's body), which CPS resolves dynamically
+    int runCommand(String step, List<String> secrets) {
         if (secrets.isEmpty()) {
             return steps.sh(script: COMMANDS[step], returnStatus: true) as int
         }
