@@ -87,3 +87,57 @@ def test_unreachable_engine(tmp_path: Path, project: Path, capsys,
     run = run_cli(capsys, "package", "--env", "prod", "--image", "x:1", *spec_args(project))
     assert run.code == 1
     assert run.err.startswith(f"error: cannot reach the Docker engine at unix://{tmp_path}/none.sock")
+
+
+def test_verify_image(engine, base_image: str, project: Path, capsys,
+                      tmp_path: Path) -> None:
+    assert run_cli(capsys, "package", "--env", "staging", "--image", base_image,
+                   *spec_args(project)).code == 0
+    packaged = f"{base_image}-staging"
+    run = run_cli(capsys, "package", "verify", "--image", base_image, packaged)
+    assert run.code == 0, run.out + run.err
+    lines = run.out.splitlines()
+    assert lines[:2] == [f"base:     {base_image}", f"packaged: {packaged} (environment staging)"]
+    assert lines[2].startswith(f"changed:  {PROPS} (layered from config/application.properties.j2")
+    assert lines[-2:] == ["unchanged: 1 entries byte-identical to the base", "ok"]
+    # a second layer on top (an unlisted change) fails verify
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "extra.txt").write_text("x")
+    (context / "Dockerfile").write_text(f"FROM {packaged}\nCOPY extra.txt /app/extra.txt\n")
+    engine.images.build(path=str(context), tag=f"{packaged}-tampered", network_mode="none")
+    run = run_cli(capsys, "package", "verify", "--format", "json", "--image", base_image,
+                  f"{packaged}-tampered")
+    assert run.code == 1
+    assert json.loads(run.out)["problems"] == [
+        "the package adds 2 layers to the base; superspec package adds exactly one"]
+    # a layer that changes a file the manifest does not list fails too
+    (context / "Dockerfile").write_text(
+        f"FROM {base_image}\nCOPY extra.txt /app/superspec-package.json\n")
+    engine.images.build(path=str(context), tag=f"{base_image}-forged", network_mode="none")
+    run = run_cli(capsys, "package", "verify", "--format", "json", "--image", base_image,
+                  f"{base_image}-forged")
+    assert run.code == 1
+    assert json.loads(run.out)["problems"][0].startswith(
+        "superspec-package.json is not a valid manifest: ")
+
+
+def test_verify_image_names_unlisted_and_missing_files(engine, base_image: str, project: Path,
+                                                       capsys, tmp_path: Path) -> None:
+    assert run_cli(capsys, "package", "--env", "test", "--image", base_image,
+                   *spec_args(project)).code == 0
+    manifest = engine.containers.run(f"{base_image}-test", ["cat", "/app/superspec-package.json"],
+                                     network_mode="none", remove=True)
+    layer = tmp_path / "ctx" / "layer" / "app"
+    layer.mkdir(parents=True)
+    (layer / "superspec-package.json").write_bytes(manifest)
+    (layer / "extra.txt").write_text("x")
+    (tmp_path / "ctx" / "Dockerfile").write_text(f"FROM {base_image}\nCOPY layer/ /\n")
+    engine.images.build(path=str(tmp_path / "ctx"), tag=f"{base_image}-test-swapped",
+                        network_mode="none")
+    run = run_cli(capsys, "package", "verify", "--format", "json", "--image", base_image,
+                  f"{base_image}-test-swapped")
+    assert run.code == 1
+    assert json.loads(run.out)["problems"] == [
+        "the added layer changes 'app/extra.txt', which the manifest does not list",
+        f"entry '{PROPS}' listed in the manifest is missing from the added layer"]

@@ -72,10 +72,12 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
 
 
 @package.command()
-@click.argument("base", type=click.Path(exists=True, path_type=Path))
-@click.argument("packaged", type=click.Path(exists=True, path_type=Path))
+@click.argument("base")
+@click.argument("packaged")
+@click.option("--image", "images", is_flag=True,
+              help="BASE and PACKAGED are container images in the Docker engine.")
 @format_option
-def verify(base: Path, packaged: Path, output_format: str) -> None:
+def verify(base: str, packaged: str, images: bool, output_format: str) -> None:
     """Prove PACKAGED differs from BASE only in the entries its manifest lists.
 
     Reads superspec-package.json inside PACKAGED, checks BASE is the artifact it was made
@@ -83,11 +85,23 @@ def verify(base: Path, packaged: Path, output_format: str) -> None:
     header fields for zips; header and data blocks for tars; content, mode and link targets
     for directories) and that each listed entry has the recorded digest. Lists the changed
     entries. Exit 0 when it holds, 1 otherwise.
-    """
-    from superspec.errors import RuleFailure
-    from superspec.package.verify import verify_package
 
-    report = verify_package(base, packaged)
+    With --image: PACKAGED's layers must be BASE's layers plus exactly one, and that layer
+    must hold only the manifest and the files it lists, with the recorded digests.
+    """
+    from superspec.errors import RuleFailure, UsageError
+
+    if images:
+        from superspec.provision.docker import verify_image
+
+        report = verify_image(base, packaged)
+    else:
+        from superspec.package.verify import verify_package
+
+        for path in (base, packaged):
+            if not Path(path).exists():
+                raise UsageError(f"{path}: no such file or directory")
+        report = verify_package(Path(base), Path(packaged))
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
     else:

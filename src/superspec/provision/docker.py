@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from superspec.errors import InputError, UsageError
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.render import Rendered, env_values, values_digest
 from superspec.package.runner import PackageResult, source_epoch
+from superspec.package.verify import VerifyReport
 
 LABEL = "org.superspec.package."
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -121,3 +123,84 @@ def _build(engine: Any, base_id: str, root: str, files: list[Rendered], manifest
         except docker.errors.APIError as exc:
             raise InputError(f"building {tag} failed: {exc.explanation or exc}") from None
     return image
+
+
+def verify_image(base_ref: str, packaged_ref: str) -> VerifyReport:
+    """PACKAGED is BASE plus one layer holding only the manifest's files (layer digests prove
+    every base layer unchanged)."""
+    engine = client()
+    base, packaged = _image(engine, base_ref), _image(engine, packaged_ref)
+    report = VerifyReport(base_ref, packaged_ref)
+    base_layers = base.attrs["RootFS"]["Layers"]
+    layers = packaged.attrs["RootFS"]["Layers"]
+    if layers[:len(base_layers)] != base_layers:
+        report.problems.append("the package's layers do not start with the base's layers")
+        return report
+    if len(layers) != len(base_layers) + 1:
+        report.problems.append(f"the package adds {len(layers) - len(base_layers)} layers to the "
+                               "base; superspec package adds exactly one")
+        return report
+    report.unchanged = len(base_layers)
+    files = _last_layer_files(packaged)
+    manifests = [name for name in files if name.rpartition("/")[2] == MANIFEST_ENTRY]
+    if len(manifests) != 1:
+        report.problems.append(f"the added layer holds {len(manifests)} {MANIFEST_ENTRY} files; "
+                               "expected one")
+        return report
+    root = manifests[0].rpartition("/")[0]
+    try:
+        manifest = Manifest.decode(files[manifests[0]])
+    except (ValueError, KeyError, TypeError) as exc:
+        report.problems.append(f"{MANIFEST_ENTRY} is not a valid manifest: {exc}")
+        return report
+    report.environment, report.changed = manifest.environment, manifest.entries
+    if manifest.base_sha256 != base.id.removeprefix("sha256:"):
+        report.problems.append(f"the package was made from image sha256:{manifest.base_sha256}, "
+                               f"not {base.id}")
+    listed = {(f"{root}/{e.path}" if root else e.path): e for e in manifest.entries}
+    for name, data in sorted(files.items()):
+        if name == manifests[0]:
+            continue
+        entry = listed.get(name)
+        if entry is None:
+            report.problems.append(f"the added layer changes {name!r}, which the manifest does "
+                                   "not list")
+        elif hashlib.sha256(data).hexdigest() != entry.sha256:
+            report.problems.append(f"entry {entry.path!r} does not have the sha256 the manifest "
+                                   "records")
+    for name, entry in listed.items():
+        if name not in files:
+            report.problems.append(f"entry {entry.path!r} listed in the manifest is missing from "
+                                   "the added layer")
+    return report
+
+
+def _image(engine: Any, ref: str) -> Any:
+    try:
+        return engine.images.get(ref)
+    except docker.errors.ImageNotFound:
+        raise InputError(f"image {ref!r} is not in the Docker engine") from None
+
+
+def _last_layer_files(image: Any) -> dict[str, bytes]:
+    """Regular files of the image's top layer (path without a leading '/' -> content); a
+    whiteout (deletion) or a link is reported as a file so verify names it."""
+    with tempfile.TemporaryFile() as saved:
+        for chunk in image.save(named=False):
+            saved.write(chunk)
+        saved.seek(0)
+        with tarfile.open(fileobj=saved) as outer:
+            index = outer.extractfile("manifest.json")
+            layers = json.load(index)[0]["Layers"] if index else []
+            layer = outer.extractfile(layers[-1]) if layers else None
+            if layer is None:
+                raise InputError(f"cannot read the layers of image {image.id}")
+            with tarfile.open(fileobj=layer) as inner:
+                files = {}
+                for member in inner.getmembers():
+                    if member.isdir():
+                        continue
+                    content = inner.extractfile(member) if member.isreg() else None
+                    name = member.name[2:] if member.name.startswith("./") else member.name
+                    files[name.lstrip("/")] = content.read() if content else b""
+                return files
