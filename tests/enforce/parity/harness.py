@@ -196,3 +196,28 @@ def superspec_verdicts(work: Work, case: str, superspec: Path) -> tuple[dict[str
                              f"{proc.stdout}\n{proc.stderr}")
     report = json.loads(proc.stdout)
     return {r["id"]: r["status"] == "pass" for r in report["rules"]}, report
+
+
+_RULE_BLOCK = re.compile(r"^\[(?:ERROR|WARNING)\] Rule (\d+): \S+ failed with message:\n"
+                         r"((?:(?!\[).*\n)*)", re.M)
+_BANNED = re.compile(r"^Found Banned Dependency: (\S+)$", re.M)
+
+
+def enforcer_offenders(work: Work, log: str, case: str, rule: str) -> set[str]:
+    """'group:artifact:version' of each dependency Enforcer reported for ``rule`` (one of the
+    rules that report "Found Banned Dependency": bannedDependencies, requireReleaseDeps)."""
+    section = sections(log, "maven-enforcer-plugin")[case]
+    wanted = set(work.mapping[case][rule])
+    found = set()
+    for m in _RULE_BLOCK.finditer(section):
+        if int(m.group(1)) in wanted:
+            for coord in _BANNED.findall(m.group(2)):
+                parts = coord.split(":")  # group:artifact:type[:classifier]:version
+                found.add(f"{parts[0]}:{parts[1]}:{parts[-1]}")
+    return found
+
+
+def superspec_offenders(report: dict, rule: str) -> set[str]:
+    """The offending 'group:artifact:version': the last step of each violation's trail."""
+    [result] = [r for r in report["rules"] if r["id"] == rule]
+    return {v["trail"].split(" -> ")[-1] for v in result["violations"] if v.get("trail")}

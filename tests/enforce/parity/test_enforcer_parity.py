@@ -28,6 +28,18 @@ def test_superspec_verdict_per_rule_equals_maven_enforcer(case: str, maven_oracl
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("case, rule", [
+    (case, rule) for case in harness.case_names() for rule in harness.case_rules(case)
+    if rule in ("bannedDependencies", "requireReleaseDeps")])
+def test_superspec_names_the_offenders_enforcer_names(case: str, rule: str,
+                                                       maven_oracles: dict) -> None:
+    work = maven_oracles["enforce_work"]
+    expected = harness.enforcer_offenders(work, maven_oracles["enforcer_log"], case, rule)
+    _, report = harness.superspec_verdicts(work, case, SUPERSPEC)
+    assert harness.superspec_offenders(report, rule) == expected
+
+
+@pytest.mark.slow
 def test_cases_cover_both_verdicts_of_every_rule(maven_oracles: dict) -> None:
     """The suite is not one-sided: each rule passes in some case and fails in another."""
     seen: dict[str, set[bool]] = {}
