@@ -6,19 +6,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import mmap
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from superspec.errors import InputError, Location
 from superspec.package.directory import DirArchive, open_dir, write_dir
+from superspec.package.lazydata import Data, resolve
 from superspec.package.tararchive import TarArchive, open_tar, write_tar, write_targz
 from superspec.package.zipread import ZipArchive, open_zip
 from superspec.package.zipwrite import NewEntry, dos_stamp, write_zip
 
 ZIP_SUFFIXES = (".jar", ".war", ".ear", ".zip", ".whl")
 TARGZ_SUFFIXES = (".tar.gz", ".tgz")
-Data = bytes | Callable[[], bytes]  # the manifest is produced late: it needs the base digest
 
 
 @dataclass(frozen=True)
@@ -83,13 +82,13 @@ def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> N
     """Write every job's output from one opened base."""
     if isinstance(archive, DirArchive):
         for job in jobs:
-            write_dir(archive, job.tmp, job.replaced, [(n, _get(d)) for n, d in job.added])
+            write_dir(archive, job.tmp, job.replaced, [(n, resolve(d)) for n, d in job.added])
         return
     if kind == "targz":
         assert isinstance(archive, TarArchive)
         with contextlib.ExitStack() as stack:
             handles = [stack.enter_context(open(job.tmp, "wb")) for job in jobs]
-            write_targz(archive, [(h, (job.replaced, _Resolved(job.added)))  # type: ignore[misc]
+            write_targz(archive, [(h, (job.replaced, job.added))
                                   for h, job in zip(handles, jobs, strict=True)], epoch)
         return
     with open(archive.path, "rb") as src:
@@ -101,20 +100,8 @@ def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> N
                               dos_stamp(epoch))
                 else:
                     assert isinstance(archive, TarArchive)
-                    write_tar(archive, src.fileno(), dst.fileno(),
-                              (job.replaced, _Resolved(job.added)), epoch)  # type: ignore[arg-type]
-
-
-class _Resolved(list):  # type: ignore[type-arg]
-    """Added entries whose data is produced when the writer reaches them."""
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        for name, data in super().__iter__():
-            yield name, _get(data)
-
-
-def _get(data: Data) -> bytes:
-    return data() if callable(data) else data
+                    write_tar(archive, src.fileno(), dst.fileno(), (job.replaced, job.added),
+                              epoch)
 
 
 def file_sha256(path: Path) -> str:

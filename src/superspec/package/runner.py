@@ -19,6 +19,7 @@ from typing import Any
 from superspec.errors import InputError, Location
 from superspec.fileio import write_atomic
 from superspec.package import artifact as kinds
+from superspec.package.lazydata import Data
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.plan import artifact_path, check_envs, output_paths
 from superspec.package.render import Rendered, Renderer, env_values, values_digest
@@ -192,7 +193,7 @@ def _job(target: Path, kind: str, files: list[Rendered], existing: dict[str, str
         tmp = Path(name)
         shutil.copymode(base, tmp)
     replaced = {f.path: f.data for f in files if f.path in existing}
-    added: list[tuple[str, kinds.Data]] = [
+    added: list[tuple[str, Data]] = [
         (f.path, f.data) for f in files if f.path not in existing]
     added.append((MANIFEST_ENTRY, lambda: manifest().encode()))
     return kinds.Job(tmp, replaced, added)

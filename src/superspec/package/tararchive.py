@@ -18,6 +18,7 @@ from typing import BinaryIO, Literal
 
 from superspec.errors import InputError, Location
 from superspec.package.copyrange import RangeWriter
+from superspec.package.lazydata import Data, resolve
 from superspec.package.names import check_link, check_name, check_unique
 
 BLOCK = tarfile.BLOCKSIZE
@@ -119,7 +120,7 @@ def trailer(length: int) -> bytes:
     return bytes(2 * BLOCK + (-total % RECORD))
 
 
-Plan = tuple[dict[str, bytes], list[tuple[str, bytes]]]  # replaced by name, added (path, data)
+Plan = tuple[dict[str, bytes], list[tuple[str, Data]]]  # replaced by name, added (path, data)
 
 
 def write_tar(archive: TarArchive, src_fd: int, dst_fd: int, plan: Plan, mtime: int) -> None:
@@ -132,7 +133,7 @@ def write_tar(archive: TarArchive, src_fd: int, dst_fd: int, plan: Plan, mtime: 
         else:
             out.copy(member.start, member.end)
     for name, data in added:
-        out.write(member_bytes(new_info(name, mtime), data))
+        out.write(member_bytes(new_info(name, mtime), resolve(data)))
     out.write(trailer(out.pos))
 
 
@@ -155,7 +156,7 @@ def write_targz(archive: TarArchive, outputs: list[tuple[BinaryIO, Plan]], mtime
         raise _corrupt(archive.display, str(exc) or type(exc).__name__) from None
     for i, (sink, (_, added)) in enumerate(sinks):
         for name, data in added:
-            lengths[i] += sink.write(member_bytes(new_info(name, mtime), data))
+            lengths[i] += sink.write(member_bytes(new_info(name, mtime), resolve(data)))
         sink.write(trailer(lengths[i]))
         sink.close()
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from superspec.package.copyrange import RangeWriter
+from superspec.package.lazydata import Data, resolve
 from superspec.package.zipread import (
     CD_POS,
     CENTRAL,
@@ -39,7 +39,7 @@ MADE_BY_UNIX = (3 << 8) | 20
 @dataclass(frozen=True)
 class NewEntry:
     name: str
-    data: bytes | Callable[[], bytes]  # a callable is asked for the bytes when they are written
+    data: Data  # a callable is asked for the bytes when they are written
 
 
 def dos_stamp(epoch: int) -> tuple[int, int]:
@@ -66,8 +66,7 @@ def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str,
         name = item.name.encode("utf-8")
         new = ZipEntry(item.name, name, MADE_BY_UNIX, 20, 0x800 if not name.isascii() else 0, 8,
                        stamp[0], stamp[1], 0, 0, 0, 0, UNIX_FILE_0644, b"", b"", 0, 0, 0)
-        data = item.data() if callable(item.data) else item.data
-        directory += out.write_entry(new, data)
+        directory += out.write_entry(new, resolve(item.data))
     out.flush()
     cd_offset = out.pos
     out.write(bytes(directory))
