@@ -74,13 +74,13 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
         existing = kinds.entry_kinds(archive)
         _check_base(kind, existing, display)
         digest = early or _Digest(lambda: kinds.base_sha256(archive))
-        jobs, manifests = {}, {}
-        for env in envs:
-            changed = _changes(existing, rendered[env], display)
-            manifest = _manifest(effective, env, version, kind, base, changed, digest)
-            manifests[env] = manifest
-            jobs[env] = _job(targets[env], kind, rendered[env], existing, manifest, base)
+        manifests = {env: _manifest(effective, env, version, kind, base,
+                                    _changes(existing, rendered[env], display), digest)
+                     for env in envs}
+        jobs: dict[str, kinds.Job] = {}
         try:
+            for env in envs:
+                jobs[env] = _job(targets[env], kind, rendered[env], existing, manifests[env], base)
             kinds.write_outputs(kind, archive, list(jobs.values()), source_epoch())
             for env in envs:
                 _install(jobs[env].tmp, targets[env])
