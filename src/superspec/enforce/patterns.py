@@ -16,12 +16,12 @@ import fnmatch
 import functools
 import re
 from dataclasses import dataclass
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from superspec.enforce.graph import Coordinate
+
+if TYPE_CHECKING:  # packaging is imported only when a Python pattern is used
+    from packaging.specifiers import SpecifierSet
 
 _PY = re.compile(r"^\s*([A-Za-z0-9*?][A-Za-z0-9._*?-]*)\s*(\[[^\]]*\])?\s*(.*?)\s*$")
 
@@ -92,6 +92,8 @@ class PythonPattern:
 
     @classmethod
     def parse(cls, text: str) -> PythonPattern:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         m = _PY.match(text)
         if not m:
             raise PatternError(f"pattern '{text}' is not 'name[specifier]'")
@@ -103,6 +105,9 @@ class PythonPattern:
         return cls(text, re.sub(r"[-_.]+", "-", m.group(1)).lower(), spec)
 
     def matches(self, c: Coordinate) -> bool:
+        from packaging.utils import canonicalize_name
+        from packaging.version import InvalidVersion, Version
+
         if not fnmatch.fnmatchcase(canonicalize_name(c.name), self.name):
             return False
         if not str(self.specifier):
