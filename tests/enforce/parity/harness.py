@@ -184,8 +184,19 @@ def enforcer_verdicts(work: Work) -> tuple[dict[str, dict[str, bool]], str]:
     return verdicts, output
 
 
+_REPORTS: dict[tuple[str, str], tuple[dict[str, bool], dict]] = {}
+
+
 def superspec_verdicts(work: Work, case: str, superspec: Path) -> tuple[dict[str, bool], dict]:
-    """superspec rule id -> passed, from ``superspec enforce --format json``."""
+    """superspec rule id -> passed, from ``superspec enforce --format json`` (run once per case
+    and work tree, then remembered)."""
+    key = (str(work.root), case)
+    if key not in _REPORTS:
+        _REPORTS[key] = _run_superspec(work, case, superspec)
+    return _REPORTS[key]
+
+
+def _run_superspec(work: Work, case: str, superspec: Path) -> tuple[dict[str, bool], dict]:
     d = work.root / case
     proc = subprocess.run(
         [str(superspec), "enforce", "--spec", str(d / "superspec.yaml"), "--project-dir", str(d),
@@ -221,3 +232,25 @@ def superspec_offenders(report: dict, rule: str) -> set[str]:
     """The offending 'group:artifact:version': the last step of each violation's trail."""
     [result] = [r for r in report["rules"] if r["id"] == rule]
     return {v["trail"].split(" -> ")[-1] for v in result["violations"] if v.get("trail")}
+
+
+_CONFLICT = {
+    "dependencyConvergence": re.compile(r"^Dependency convergence error for ([^:\s]+):([^:\s]+):",
+                                        re.M),
+    "requireUpperBoundDeps": re.compile(
+        r"^Require upper bound dependencies error for ([^:\s]+):([^:\s]+):", re.M),
+}
+
+
+def enforcer_conflict_keys(log: str, case: str, rule: str) -> set[str]:
+    """'group:artifact' of each package Enforcer reports a convergence / upper-bound error for."""
+    section = sections(log, "maven-enforcer-plugin")[case]
+    return {f"{g}:{a}" for g, a in _CONFLICT[rule].findall(section)}
+
+
+def superspec_conflict_keys(report: dict, rule: str) -> set[str]:
+    """'group:artifact' of each violation: from the last step of its trail(s)."""
+    [result] = [r for r in report["rules"] if r["id"] == rule]
+    return {":".join(line.split(" -> ")[-1].split(":")[:2])
+            for v in result["violations"] for line in (v.get("trail") or "").splitlines()
+            if line}

@@ -40,6 +40,18 @@ def test_superspec_names_the_offenders_enforcer_names(case: str, rule: str,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("case, rule", [
+    (case, rule) for case in harness.case_names() for rule in harness.case_rules(case)
+    if rule in ("dependencyConvergence", "requireUpperBoundDeps")])
+def test_superspec_reports_the_packages_enforcer_reports(case: str, rule: str,
+                                                          maven_oracles: dict) -> None:
+    work = maven_oracles["enforce_work"]
+    expected = harness.enforcer_conflict_keys(maven_oracles["enforcer_log"], case, rule)
+    _, report = harness.superspec_verdicts(work, case, SUPERSPEC)
+    assert harness.superspec_conflict_keys(report, rule) == expected
+
+
+@pytest.mark.slow
 def test_cases_cover_both_verdicts_of_every_rule(maven_oracles: dict) -> None:
     """The suite is not one-sided: each rule passes in some case and fails in another."""
     seen: dict[str, set[bool]] = {}
