@@ -197,3 +197,16 @@ def test_example_storefront_project(tmp_path: Path) -> None:
     assert [(r["id"], r["status"]) for r in report["rules"]] == [
         ("requireReleaseDeps", "fail"), ("bannedDependencies", "pass"),
         ("dependencyConvergence", "fail"), ("requireToolVersion", "pass")]
+
+
+@pytest.mark.parametrize("example", ["storefront", "ledger"])
+def test_examples_pass(tmp_path: Path, example: str) -> None:
+    import shutil
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    d = tmp_path / example
+    shutil.copytree(examples / "projects" / example, d)
+    proc = run_cli("enforce", "--layers", examples / "layers", "--branch", "main",
+                   "--format", "json", "--no-cache", cwd=d)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {r["status"] for r in json.loads(proc.stdout)["rules"]} == {"pass"}
