@@ -151,3 +151,19 @@ def test_a_changed_pom_is_read_again(repo: Repo, project) -> None:
     assert versions(d, repo) == {"x:a": "1:compile"}
     project(pom("p:app:1", [dep("x:a:1"), dep("x:b:1")]))  # same path, new size and mtime
     assert versions(d, repo) == {"x:a": "1:compile", "x:b": "1:compile"}
+
+
+def test_incomplete_dependency_and_parent_elements_are_located(repo: Repo, project) -> None:
+    d = project(pom("p:app:1", ["<dependency><artifactId>lib</artifactId></dependency>"]))
+    assert error(d, repo) == "pom.xml:8: <dependency> needs groupId and artifactId"
+    d = project('<project>\n  <parent><groupId>p</groupId></parent>\n'
+                '  <artifactId>app</artifactId>\n</project>\n', "app2")
+    assert error(d, repo) == "pom.xml:2: <parent> needs groupId, artifactId and version"
+    d = project("<project>\n  <groupId>p</groupId>\n  <version>1</version>\n</project>\n", "app3")
+    assert error(d, repo) == "pom.xml:1: <project> has no artifactId"
+
+
+def test_missing_imported_bom_is_an_error(repo: Repo, project) -> None:
+    d = project(pom("p:app:1", managed=[dep("x:bom:1", "import", type_="pom")]))
+    assert error(d, repo) == (f"pom.xml:8: imported POM x:bom:1 not found in the local "
+                              f"repository {repo.root}")
