@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,32 +64,41 @@ def step(name: str, params_file: Path, result_file: Path | None, error_file: Pat
     Examples of every message: shared-library/resources/superspec/contract/;
     the Jenkins side: docs/jenkins-shared-library.md.
     """
-    from superspec.step.dispatch import Outputs, execute
-    from superspec.step.messages import error_message, write_message
-    from superspec.step.params import check_step_name
+    from superspec.step.cached import cached_result, failure_message, write_json
+    from superspec.step.files import Outputs
 
     outputs = Outputs.beside(params_file, result_file, error_file)
     for stale in (outputs.result, outputs.error):
         stale.unlink(missing_ok=True)
+    # an unchanged project's enforce is answered from the result cache, without pydantic
+    result = cached_result(params_file) if name == "enforce" else None
+    if result is None:
+        result = _run(name, params_file, outputs.error)
+    write_json(outputs.result, result)
+    if output_format == "json":
+        click.echo(json.dumps(result, sort_keys=True))
+    else:
+        click.echo(f"superspec step {name}: {result['status']}: {result['message']} "
+                   f"(result: {outputs.result})")
+    if result["exitCode"]:
+        # a failed verdict's message names the step ("enforce failed (...)"); other states do not
+        failed = result["status"] == "failed"
+        text = result["message"] if failed else f"{name} {result['status']}: {result['message']}"
+        if failed:
+            write_json(outputs.error, failure_message(name, result["message"]))
+        raise StepOutcome(text, result["exitCode"])
+
+
+def _run(name: str, params_file: Path, error_file: Path) -> dict[str, Any]:
+    """The full path: validate, load the spec, run the runner; an error message on failure."""
+    from superspec.step.contract import dump
+    from superspec.step.dispatch import execute
+    from superspec.step.messages import error_message, write_message
+    from superspec.step.params import check_step_name
+
     try:
         check_step_name(name)
-        result = execute(name, params_file)
+        return dump(execute(name, params_file))
     except Exception as exc:
-        write_message(outputs.error, error_message(name, exc))
+        write_message(error_file, error_message(name, exc))
         raise
-    write_message(outputs.result, result)
-    if output_format == "json":
-        from superspec.step.contract import dump
-
-        click.echo(json.dumps(dump(result), sort_keys=True))
-    else:
-        click.echo(f"superspec step {name}: {result.status}: {result.message} "
-                   f"(result: {outputs.result})")
-    if result.exit_code:
-        # a failed verdict's message names the step ("enforce failed (...)"); other states do not
-        text = (result.message if result.status == "failed"
-                else f"{name} {result.status}: {result.message}")
-        outcome = StepOutcome(text, result.exit_code)
-        if result.status == "failed":
-            write_message(outputs.error, error_message(name, outcome, message=result.message))
-        raise outcome

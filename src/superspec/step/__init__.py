@@ -1,6 +1,6 @@
-"""`superspec step`: the versioned JSON contract between CI pipeline steps and the runners."""
+"""`superspec step`: the versioned JSON contract between CI pipeline steps and the runners.
 
-from superspec.step.contract import CONTRACT_VERSION, STEP_NAMES
-from superspec.step.dispatch import Outputs, execute
-
-__all__ = ["CONTRACT_VERSION", "STEP_NAMES", "Outputs", "execute"]
+contract (the messages), params (reading them), dispatch (params -> runner -> result), runners
+(the adapters), messages (errors as messages), cached (the stdlib-only cached enforce path).
+Nothing is imported here, so the cached path stays free of pydantic.
+"""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +19,6 @@ from superspec.step.contract import (
 )
 from superspec.step.params import load_params, locate_param
 from superspec.step.runners import ADAPTERS, StepContext
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """Where a step writes its result and error messages."""
-
-    result: Path
-    error: Path
-
-    @classmethod
-    def beside(cls, params_file: Path, result: Path | None = None,
-               error: Path | None = None) -> Outputs:
-        """Defaults next to the params file: ``X.json`` -> ``X.result.json`` / ``X.error.json``."""
-        stem = params_file.name.removesuffix(".json")
-        return cls(
-            result or params_file.with_name(f"{stem}.result.json"),
-            error or params_file.with_name(f"{stem}.error.json"),
-        )
 
 
 def execute(name: str, params_file: Path) -> StepResult:
