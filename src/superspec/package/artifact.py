@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import mmap
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,16 +94,21 @@ def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> N
                                   for h, job in zip(handles, jobs, strict=True)], epoch)
         return
     with open(archive.path, "rb") as src:
-        for job in jobs:
+        def write(job: Job) -> None:
             with open(job.tmp, "wb") as dst:
                 if isinstance(archive, ZipArchive):
                     write_zip(archive, src.fileno(), dst.fileno(), job.replaced,
-                              [NewEntry(n, d) for n, d in job.added],
-                              dos_stamp(epoch))
+                              [NewEntry(n, d) for n, d in job.added], dos_stamp(epoch))
                 else:
                     assert isinstance(archive, TarArchive)
                     write_tar(archive, src.fileno(), dst.fileno(), (job.replaced, job.added),
                               epoch)
+
+        # the copies run in the kernel without the GIL: one output per core at a time
+        workers = max(1, min(len(jobs), os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(write, job) for job in jobs]:
+                future.result()
 
 
 def file_sha256(path: Path) -> str:

@@ -199,18 +199,19 @@ def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
     cd = mm[cd_start:cd_end]
     names: list[str] = []
     rows: list[Row] = []
-    pos, size, unpack, lengths = 0, len(mm), CENTRAL.unpack_from, _LOCAL_LENGTHS.unpack_from
+    pos, unpack, lengths = 0, CENTRAL.unpack_from, _LOCAL_LENGTHS.unpack_from
     for _ in range(count):
-        if cd[pos:pos + 4] != SIG_CENTRAL or pos + CENTRAL.size > len(cd):
+        whole = cd[pos:pos + 4] == SIG_CENTRAL and pos + CENTRAL.size <= len(cd)
+        fields = unpack(cd, pos) if whole else None
+        if fields is None:
             raise corrupt(f"bad central directory record at offset {cd_start + pos}")
         (_, made, needed, flags, method, dtime, ddate, crc, csize, usize, nlen, elen, clen,
-         _, iattr, eattr, offset) = unpack(cd, pos)
-        start = pos + CENTRAL.size
+         _, iattr, eattr, offset) = fields
+        start = pos + 46
         raw_name = cd[start:start + nlen]
         extra = cd[start + nlen:start + nlen + elen] if elen else b""
         comment = cd[start + nlen + elen:start + nlen + elen + clen] if clen else b""
-        record = pos
-        pos = start + nlen + elen + clen
+        record, pos = pos, start + nlen + elen + clen
         name = raw_name.decode("ascii" if raw_name.isascii() else
                                "utf-8" if flags & 0x800 else "cp437")
         wide = False
@@ -220,12 +221,9 @@ def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
             wide, extra = len(stripped) != len(extra), stripped
         # the local header must agree with the central record (one slice: this loop is hot)
         head = mm[offset:offset + 30 + nlen]
-        if head[:4] != SIG_LOCAL or len(head) < 30 + nlen or offset + 30 > size:
-            raise corrupt(f"entry {name!r}: no local header at offset {offset}")
-        local_nlen, local_elen = lengths(head, 26)
-        if local_nlen != nlen or head[30:] != raw_name:
-            raise corrupt(f"entry {name!r}: local header names a different entry")
-        data_start = offset + 30 + nlen + local_elen
+        if head[:4] != SIG_LOCAL or head[30:] != raw_name or lengths(head, 26)[0] != nlen:
+            raise corrupt(_local_problem(head, name, offset))
+        data_start = offset + 30 + nlen + lengths(head, 26)[1]
         end = data_start + csize
         if flags & 0x08:
             end += _descriptor_length(mm, end, mm[offset + 30 + nlen:data_start])
@@ -262,6 +260,12 @@ def _strip_zip64(extra: bytes, usize: int, csize: int, offset: int, name: str,
         pos += 4 + length
     kept += extra[pos:]
     return bytes(kept), usize, csize, offset
+
+
+def _local_problem(head: bytes, name: str, offset: int) -> str:
+    if head[:4] != SIG_LOCAL or len(head) < 30:
+        return f"entry {name!r}: no local header at offset {offset}"
+    return f"entry {name!r}: local header names a different entry"
 
 
 def _descriptor_length(mm: Buffer, at: int, local_extra: bytes) -> int:
