@@ -12,6 +12,8 @@ import pytest
 
 from tests.package.conftest import PROPS, run_cli, spec_args
 
+pytestmark = pytest.mark.slow  # starts a real dockerd
+
 
 @pytest.fixture
 def engine(docker_host: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
