@@ -81,21 +81,23 @@ def main() -> None:
         env = {**os.environ, "SUPERSPEC_BIN": SUPERSPEC, "SUPERSPEC_VERSION": "0.1.0"}
         env.pop("SUPERSPEC_LAYERS", None)
         layers = ["--layers", "ci/layers"]
-        for params, case, runs, plain in (
-            ("enforce", "enforce stage, result cache warm", 9,
+        for params, case, runs, note, plain in (
+            ("enforce", "enforce stage, result cache warm", 15,
+             "cached path: params checked, stage verified for this spec digest",
              [SUPERSPEC, "enforce", *layers, "--branch", "main",
               "--report-junit", "superspec-enforce.xml"]),
-            ("enforce-nocache", "enforce stage, no cache (6 rules, java/mvn probes)", 3,
+            ("enforce-nocache", "enforce stage, no cache (6 rules, java/mvn probes)", 5,
+             "params validated, spec loaded, stage checked",
              [SUPERSPEC, "enforce", *layers, "--branch", "main", "--no-cache"]),
-            ("package", "package stage (3 envs, 4 MB jar)", 9,
+            ("package", "package stage (3 envs, 4 MB jar)", 15,
+             "params validated, spec loaded, stage checked",
              [SUPERSPEC, "package", *layers, "--all-envs", "--out", "target/packages"]),
         ):
             step = params.split("-")[0]
             library = ["sh", ".superspec/superspec.sh", "step", step, "--params-file",
                        f".superspec/step-{params}.json"]
             rows.append(Row(case, "superspec", time_command(library, runs=runs, cwd=ws, env=env),
-                            runs, "library command: wrapper, params/result JSON, spec + stage "
-                                  "checked"))
+                            runs, f"library command (wrapper, JSON in/out); {note}"))
             rows.append(Row(case, "plain CLI (library: none)",
                             time_command(plain, runs=runs, cwd=ws, env=env), runs))
 
