@@ -194,3 +194,20 @@ def test_a_failing_write_leaves_nothing_behind(tmp_path: Path, project: Path) ->
         "File too large\n"
     assert list(out.iterdir()) == []
     assert os.listdir(tmp_path / "in") == ["app.jar"]
+
+
+def test_replacing_the_target_of_a_hard_link(tmp_path: Path, project: Path, capsys) -> None:
+    base = tar_with(member(PROPS), member("BOOT-INF/app.conf", tarfile.LNKTYPE, PROPS))(tmp_path)
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(base), *spec_args(project))
+    assert run.code == 1
+    assert run.err == (f"error: {base}: cannot replace '{PROPS}': the hard link "
+                       "'BOOT-INF/app.conf' points at it\n")
+
+
+def test_output_inside_a_directory_base(tmp_path: Path, project: Path, capsys) -> None:
+    base = tmp_path / "dist"
+    base.mkdir()
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(base), "--out",
+                  str(base / "prod"), *spec_args(project))
+    assert (run.code, run.err) == (2, f"error: the output {base / 'prod'} lies inside the base "
+                                      f"directory {base}\n")

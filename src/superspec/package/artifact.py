@@ -14,6 +14,7 @@ from pathlib import Path
 from superspec.errors import InputError, Location
 from superspec.package.directory import DirArchive, open_dir, write_dir
 from superspec.package.lazydata import Data, resolve
+from superspec.package.names import normalize
 from superspec.package.tararchive import TarArchive, open_tar, write_tar, write_targz
 from superspec.package.zipread import ZipArchive, open_zip
 from superspec.package.zipwrite import NewEntry, dos_stamp, write_zip
@@ -78,6 +79,14 @@ def entry_kinds(archive: Archive) -> dict[str, str]:
                 else "link" if m.info.issym() or m.info.islnk() else "other"
                 for m in archive.members}
     return {e.name: e.kind for e in archive.entries}
+
+
+def hard_link_targets(archive: Archive) -> dict[str, str]:
+    """tar only: target name -> a hard link pointing at it (replacing the target would change
+    what the link extracts to, behind verify's back)."""
+    if not isinstance(archive, TarArchive):
+        return {}
+    return {normalize(m.info.linkname): m.name for m in archive.members if m.info.islnk()}
 
 
 def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> None:

@@ -63,4 +63,6 @@ def output_paths(base: Path, envs: list[str], out: Path | None) -> dict[str, Pat
     for path in paths.values():
         if path.resolve() == base.resolve():
             raise UsageError(f"the output {path} would overwrite the base artifact")
+        if base.is_dir() and path.resolve().is_relative_to(base.resolve()):
+            raise UsageError(f"the output {path} lies inside the base directory {base}")
     return paths

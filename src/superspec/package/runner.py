@@ -74,8 +74,9 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
         existing = kinds.entry_kinds(archive)
         _check_base(kind, existing, display)
         digest = early or _Digest(lambda: kinds.base_sha256(archive))
+        linked = kinds.hard_link_targets(archive)
         manifests = {env: _manifest(effective, env, version, kind, base,
-                                    _changes(existing, rendered[env], display), digest)
+                                    _changes(existing, linked, rendered[env], display), digest)
                      for env in envs}
         jobs: dict[str, kinds.Job] = {}
         try:
@@ -117,7 +118,8 @@ def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
                          location=Location(display))
 
 
-def _changes(existing: dict[str, str], files: list[Rendered], display: str) -> list[ChangedEntry]:
+def _changes(existing: dict[str, str], linked: dict[str, str], files: list[Rendered],
+             display: str) -> list[ChangedEntry]:
     changes, seen = [], set()
     for item in files:
         if item.path in seen or item.path == MANIFEST_ENTRY:
@@ -134,6 +136,9 @@ def _changes(existing: dict[str, str], files: list[Rendered], display: str) -> l
         if found not in (None, "file"):
             raise InputError(f"cannot replace {item.path!r}: it is a {found} in the base, not a "
                              "file", location=Location(display))
+        if item.path in linked:
+            raise InputError(f"cannot replace {item.path!r}: the hard link {linked[item.path]!r} "
+                             "points at it", location=Location(display))
         action = "replaced" if found else "added"
         changes.append(ChangedEntry(item.path, action, item.template, item.sha256, len(item.data)))
     return changes
