@@ -43,7 +43,9 @@ def test_usage_errors(project: Path, capsys) -> None:
         (): "name an environment with --env ENV, or use --all-envs",
         ("--env", "prod", "--all-envs"): "--all-envs and --env exclude each other",
         ("--env", "prod", "--image", "x:1", "--artifact", "a.jar"):
-            "--image and --artifact exclude each other",
+            "--image packages an image: --artifact and --out do not apply",
+        ("--env", "prod", "--image", "x:1", "--out", "dist"):
+            "--image packages an image: --artifact and --out do not apply",
         ("--env", "prod", "--out", str(project / "target" / "payments-api.jar")):
             f"the output {project}/target/payments-api.jar would overwrite the base artifact",
     }

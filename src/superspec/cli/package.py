@@ -55,8 +55,8 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
     from superspec.package.plan import stage_envs
     from superspec.package.runner import package_envs
 
-    if image is not None and artifact is not None:
-        raise UsageError("--image and --artifact exclude each other")
+    if image is not None and (artifact is not None or out is not None):
+        raise UsageError("--image packages an image: --artifact and --out do not apply")
     if all_envs and envs:
         raise UsageError("--all-envs and --env exclude each other")
     effective = load(spec, layers)
