@@ -56,3 +56,14 @@ def test_yaml_output_is_deterministic_block_style() -> None:
 def test_shell_quote() -> None:
     assert shell_quote("plain.xml") == "plain.xml"
     assert shell_quote("a b'c") == "'a b'\"'\"'c'"
+
+
+def test_emitted_yaml_is_read_back_unchanged_by_pyyaml_in_every_shape() -> None:
+    specials = ["", "yes", "No", "null", "~", "1.0", "0x10", "1_000", "2001-12-14", ".inf",
+                "- a", "? b", "@c", "%d", "&e", "*f", "!g", "a: b", "a:", "x #y", " lead",
+                "trail ", "=", "<<", "a\u00a0b", "tab\there", "line\u2028sep", "\U0001F600"]
+    for sample in _samples() + specials:
+        for value in ({sample: [sample, {"k": sample, "l": [sample, {"m": sample}]}]},
+                      [sample, [sample], {sample: sample}], {"e": [], "f": {}, "n": None,
+                                                            "b": True, "i": 3}):
+            assert yaml.safe_load(to_yaml(value)) == value, repr(sample)

@@ -45,7 +45,7 @@ def environment(override_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=True,  # a long-lived process sees edited override templates
+        auto_reload=False,  # an Environment lives for one run (see Environments)
     )
     env.filters.update(FILTERS)
     env.globals["stage_templates"] = stage_templates

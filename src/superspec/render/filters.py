@@ -2,7 +2,7 @@
 
 - ``groovy_str``: a single-quoted (non-interpolating) Groovy literal; backslash, quote and every
   control character are escaped, so ``${...}``, ``'''`` or a newline stay inert data.
-- ``to_yaml`` / ``yaml_scalar``: YAML produced by PyYAML's emitter, never by pasting text.
+- ``to_yaml`` / ``yaml_scalar``: YAML from one quoting emitter (yamlout), never pasted text.
 - ``shell_quote``: one word for a POSIX shell (``shlex.quote``).
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import shlex
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
-import yaml
+from superspec.render import yamlout
 
 _GROOVY_ESCAPES = {
     "\\": "\\\\",
@@ -25,10 +26,14 @@ _GROOVY_ESCAPES = {
 }
 
 
+@lru_cache(maxsize=8192)
 def groovy_str(value: object) -> str:
     """``value`` as a single-quoted Groovy string literal (no interpolation happens inside)."""
+    text = str(value)
+    if text.isprintable() and "'" not in text and "\\" not in text:
+        return "'" + text + "'"  # nothing to escape (isprintable: no control/format chars)
     out = []
-    for char in str(value):
+    for char in text:
         escaped = _GROOVY_ESCAPES.get(char)
         if escaped is not None:
             out.append(escaped)
@@ -55,34 +60,14 @@ def _one_line(text: str) -> str:
     )
 
 
-class _Dumper(yaml.SafeDumper):
-    """The pure-Python emitter: the same bytes on every machine, with or without libyaml."""
-
-
-def _no_aliases(self: Any, data: Any) -> bool:
-    return True
-
-
-_Dumper.ignore_aliases = _no_aliases  # type: ignore[method-assign]
-
-
 def to_yaml(value: Any) -> str:
-    """A YAML document for ``value`` (block style, keys in the order given, no line folding)."""
-    text: str = yaml.dump(
-        value, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-        allow_unicode=True, width=2**31 - 1,
-    )
-    return text
+    """A YAML document for ``value`` (block style, keys in the order given): see yamlout."""
+    return yamlout.dump(value)
 
 
 def yaml_scalar(value: Any) -> str:
-    """One YAML flow scalar (quoted when needed), for use inside a hand-written YAML template."""
-    text: str = yaml.dump(
-        value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=2**31 - 1
-    )
-    if text.endswith("\n...\n"):
-        text = text[: -len("\n...\n")]
-    return text.rstrip("\n")
+    """One YAML scalar (quoted when needed), for use inside a hand-written YAML template."""
+    return yamlout.dump(value).rstrip("\n")
 
 
 def shell_quote(value: object) -> str:

@@ -28,6 +28,7 @@ Problem = Callable[[tuple[str, ...], str], None]
 
 # Names that become parts of resource names (locks, environments): plain identifiers only.
 RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_JOB_NAME = 255
 # Top-level .gitlab-ci.yml keywords a job may not be called.
 GITLAB_RESERVED = frozenset({
     "image", "services", "stages", "types", "before_script", "after_script", "variables",
@@ -189,7 +190,11 @@ def _check_names(spec: Spec, problem: Problem) -> None:
                 problem(("environments", name, "approval", "groups", str(index)),
                        f"approval group {group!r} cannot contain ',' or surrounding spaces")
     for stage_id in spec.pipeline.stages:
-        if stage_id in GITLAB_RESERVED or stage_id.startswith("."):
+        if len(stage_id) > MAX_JOB_NAME:
+            problem(("pipeline", "stages", stage_id),
+                    f"stage id is {len(stage_id)} characters long; GitLab job names allow "
+                    f"{MAX_JOB_NAME}")
+        elif stage_id in GITLAB_RESERVED or stage_id.startswith("."):
             problem(("pipeline", "stages", stage_id),
                    f"stage id '{stage_id}' is a .gitlab-ci.yml keyword or a hidden job name: "
                    "choose another id")

@@ -1,0 +1,137 @@
+"""generate: a fleet of 1,000 projects in one superspec process, beside jenkins-job-builder
+rendering 1,000 equivalent pipeline jobs in one `jenkins-jobs test` run.
+
+Run: .venv/bin/python -m benchmarks.bench_generate   (needs the `bench` extra:
+jenkins-job-builder 6.5.0)
+
+The fleet: the examples' company and payments department layers, and 1,000 project specs like
+examples/projects/payments-api (each its own name, so each generated file differs). superspec
+reads every chain (3 YAML layers), merges and validates it, builds the plan and writes a
+Jenkinsfile and a .gitlab-ci.yml per project (2,000 files). The peer: one JJB job-template whose
+`dsl` is superspec's own Jenkinsfile for such a project with `{name}` placeholders, expanded
+for 1,000 projects and written as 1,000 config.xml files (`jenkins-jobs test -o DIR`).
+
+Rows: both tools cold (a fresh process, empty output directory: everything written), and
+superspec regenerating an unchanged fleet (compare-and-skip: nothing rewritten).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import Row, record
+
+ROOT = Path(__file__).resolve().parent.parent
+SUPERSPEC = str(Path(sys.executable).with_name("superspec"))
+JENKINS_JOBS = str(Path(sys.executable).with_name("jenkins-jobs"))
+PROJECTS = 1000
+RUNS = 3
+
+PROJECT_SPEC = """superspec: 1
+kind: project
+name: {name}
+extends: acme/payments
+pipeline:
+  stages:
+    smoke: {{run: script, script: ["./smoke.sh"], after: deploy-test}}
+app:
+  image: registry.example/payments/{name}
+  port: 8080
+package:
+  artifact: target/{name}.jar
+  secrets: [DB_PASSWORD]
+"""
+
+
+def make_fleet(root: Path) -> list[Path]:
+    shutil.copytree(ROOT / "examples" / "layers", root / "layers")
+    dirs = []
+    for index in range(PROJECTS):
+        name = f"svc-{index:04d}"
+        directory = root / "projects" / name
+        directory.mkdir(parents=True)
+        (directory / "superspec.yaml").write_text(PROJECT_SPEC.format(name=name))
+        dirs.append(directory)
+    return dirs
+
+
+def jjb_input(root: Path, jenkinsfile: str, name: str) -> Path:
+    """One job-template with superspec's Jenkinsfile as its DSL, expanded per project."""
+    dsl = jenkinsfile.replace("{", "{{").replace("}", "}}").replace(name, "{name}")
+    lines = ["- job-template:", "    name: '{name}-pipeline'", "    project-type: pipeline",
+             "    description: 'Pipeline of {name}'", "    sandbox: true",
+             "    properties:", "      - build-discarder:", "          num-to-keep: 30",
+             "    dsl: |"]
+    lines += [f"      {line}" if line else "" for line in dsl.splitlines()]
+    for index in range(PROJECTS):
+        lines += [f"- project:", f"    name: svc-{index:04d}", "    jobs:",
+                  "      - '{name}-pipeline'"]
+    path = root / "jobs.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def timed(argv: list[str], cwd: Path, before: object = None) -> float:
+    samples = []
+    for _ in range(RUNS + 1):  # first run: warm-up (page cache, .pyc)
+        if callable(before):
+            before()
+        start = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        samples.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"{argv[0]} failed: {proc.stderr.decode()[-2000:]}")
+    return statistics.median(samples[1:])
+
+
+def main() -> None:
+    if not Path(JENKINS_JOBS).exists():
+        raise SystemExit("jenkins-jobs missing: .venv/bin/pip install 'jenkins-job-builder==6.5.0'")
+    with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
+        root = Path(tmp)
+        dirs = make_fleet(root)
+        rel = [str(d.relative_to(root)) for d in dirs]
+        generate = [SUPERSPEC, "generate", *rel, "--layers", "layers"]
+
+        def clean() -> None:
+            for d in dirs:
+                for name in ("Jenkinsfile", ".gitlab-ci.yml"):
+                    (d / name).unlink(missing_ok=True)
+
+        ours_cold = timed(generate, root, clean)
+        ours_unchanged = timed(generate, root)
+        jenkinsfile = (dirs[0] / "Jenkinsfile").read_text()
+        jobs = jjb_input(root, jenkinsfile, "svc-0000")
+        out = root / "jjb-out"
+
+        def clean_jjb() -> None:
+            shutil.rmtree(out, ignore_errors=True)
+
+        env_home = {**os.environ, "HOME": str(root)}
+        del env_home  # jenkins-jobs test needs no server nor config
+        peer = timed([JENKINS_JOBS, "test", "-o", str(out), str(jobs)], root, clean_jjb)
+        written = len(list(out.iterdir()))
+        assert written == PROJECTS, written
+    case = f"{PROJECTS:,} projects"
+    rows = [
+        Row(case, "superspec", ours_cold, RUNS,
+            f"one process: 3 layers read+merged+validated, Jenkinsfile + .gitlab-ci.yml each; "
+            f"{ours_cold / PROJECTS * 1000:.2f} ms/project"),
+        Row(case, "jenkins-job-builder 6.5.0", peer, RUNS,
+            f"`jenkins-jobs test -o`: 1 template expanded to {PROJECTS:,} pipeline config.xml; "
+            f"{peer / PROJECTS * 1000:.2f} ms/job"),
+        Row(f"{case}, unchanged", "superspec", ours_unchanged, RUNS,
+            "regenerate: compare, nothing rewritten"),
+    ]
+    record("generate", rows)
+
+
+if __name__ == "__main__":
+    main()
