@@ -108,3 +108,13 @@ def test_cached_text_report_is_the_same(project: Callable[..., Path]) -> None:
     assert first.returncode == second.returncode == 0
     assert second.stdout == first.stdout + (
         "(cached: no input changed since the last check; --no-cache re-checks)\n")
+
+
+def test_cached_junit_and_exit_code(project: Callable[..., Path], tmp_path: Path) -> None:
+    d = project({"requireFilesExist": {"files": ["missing.txt"]}})
+    first = run_cli("enforce", "--report-junit", tmp_path / "a.xml", cwd=d)
+    second = run_cli("enforce", "--report-junit", tmp_path / "b.xml", cwd=d)
+    assert first.returncode == second.returncode == 1
+    assert second.stderr == first.stderr == "error: enforce failed: requireFilesExist\n"
+    assert "(cached:" in second.stdout and "(cached:" not in first.stdout
+    assert (tmp_path / "a.xml").read_bytes() == (tmp_path / "b.xml").read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -46,27 +47,24 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
     """
     from superspec.enforce import cache
     from superspec.enforce.branch import current_branch
-    from superspec.enforce.model import EnforceReport
 
     project = project_dir if project_dir is not None else (spec.parent if spec.parent != Path("")
                                                            else Path("."))
     variant = _text_variant()
-    report: EnforceReport | None = None
-    rendered: str | None = None
     key = None
     if not no_cache:
         key = cache.entry_key(spec, project, maven_repo, current_branch(project, branch), layers)
         hit = cache.lookup(project, key)
         if hit is not None:
-            report = EnforceReport.from_json(hit["report"], cached=True)
-            rendered = hit.get("rendered", {}).get(variant)
-    if report is None:
-        from superspec.cli.options import load
-        from superspec.enforce.runner import run_enforce
+            _answer_from_cache(hit, project, key, variant, output_format, report_junit)
+            return
 
-        effective = load(spec, layers)
-        report = run_enforce(effective, project, branch=branch, maven_repo=maven_repo,
-                             use_cache=not no_cache, layer_dirs=layers)
+    from superspec.cli.options import load
+    from superspec.enforce.runner import run_enforce
+
+    effective = load(spec, layers)
+    report = run_enforce(effective, project, branch=branch, maven_repo=maven_repo,
+                         use_cache=not no_cache, layer_dirs=layers)
     if report_junit is not None:
         from superspec.enforce.reports import write_junit
 
@@ -76,20 +74,55 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
 
         click.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
+        from superspec.enforce.reports import render_text
+
+        width, color = (int(p) for p in variant.split(":"))
+        rendered = render_text(report, width=width, color=bool(color))
+        if key is not None:
+            cache.remember_rendering(project, key, variant, rendered)
+        click.echo(rendered, nl=False)
+        if report.cached:
+            click.echo(CACHED_NOTE)
+    _verdict(report.passed, [r.id for r in report.rule_results if r.failing])
+
+
+CACHED_NOTE = "(cached: no input changed since the last check; --no-cache re-checks)"
+
+
+def _answer_from_cache(hit: dict[str, Any], project: Path, key: str, variant: str,
+                       output_format: str, report_junit: Path | None) -> None:
+    """Print a cached verdict. Works on the stored JSON; the report objects, rich and the spec
+    model are imported only when something must be rendered anew."""
+    from superspec.enforce import cache
+
+    data = {**hit["report"], "cached": True}
+    if report_junit is not None:
+        from superspec.enforce.model import EnforceReport
+        from superspec.enforce.reports import write_junit
+
+        write_junit(EnforceReport.from_json(data, cached=True), report_junit)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        rendered = hit.get("rendered", {}).get(variant)
         if rendered is None:
+            from superspec.enforce.model import EnforceReport
             from superspec.enforce.reports import render_text
 
             width, color = (int(p) for p in variant.split(":"))
-            rendered = render_text(report, width=width, color=bool(color))
-            if key is not None and not report.cached:
-                cache.remember_rendering(project, key, variant, rendered)
+            rendered = render_text(EnforceReport.from_json(data), width=width, color=bool(color))
+            cache.remember_rendering(project, key, variant, rendered)
         click.echo(rendered, nl=False)
-        if report.cached:
-            click.echo("(cached: no input changed since the last check; --no-cache re-checks)")
-    if not report.passed:
+        click.echo(CACHED_NOTE)
+    _verdict(bool(data["passed"]), list(hit.get("failing", [])))
+
+
+def _verdict(passed: bool, failing: list[str]) -> None:
+    if not passed:
         from superspec.errors import RuleFailure
 
-        failing = [r.id for r in report.rule_results if r.failing]
         raise RuleFailure(f"enforce failed: {', '.join(failing)}")
 
 

@@ -105,12 +105,12 @@ def lookup(project_dir: Path, key: str, spec_digest: str | None = None) -> dict[
 
 
 def store(project_dir: Path, key: str, *, spec_digest: str, inputs: Iterable[Path],
-          tools: dict[str, Any], report: dict[str, Any]) -> None:
+          tools: dict[str, Any], report: dict[str, Any], failing: list[str]) -> None:
     entry = {
         "format": FORMAT, "superspec": __version__, "spec_digest": spec_digest,
         "markers": markers(project_dir),
         "inputs": {str(p): stat_of(p) for p in sorted({os.path.abspath(p) for p in inputs})},
-        "tools": tools, "report": report, "rendered": {},
+        "tools": tools, "report": report, "failing": failing, "rendered": {},
     }
     _write(project_dir, key, entry)
 

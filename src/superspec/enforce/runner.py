@@ -33,7 +33,8 @@ def run_enforce(effective: Any, project_dir: Path, *, branch: str | None,
     report, inputs, tools = evaluate(effective, project_dir, branch_name, maven_repo, use_cache)
     if use_cache and not any(r.status == "error" for r in report.rule_results):
         cache.store(project_dir, key, spec_digest=effective.digest, inputs=inputs, tools=tools,
-                    report=report.to_json())
+                    report=report.to_json(),
+                    failing=[r.id for r in report.rule_results if r.failing])
     return report
 
 
