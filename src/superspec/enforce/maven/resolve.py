@@ -24,7 +24,7 @@ from superspec.enforce.graph import Coordinate, Dependency, DependencyGraph
 from superspec.enforce.maven.model import Dep, MissingPom, Model, ModelBuilder
 from superspec.enforce.maven.repository import Repository, extension_and_classifier
 from superspec.enforce.maven.settings import local_repository
-from superspec.enforce.maven.versions import InvalidVersionRange, VersionRange
+from superspec.enforce.maven.versions import ComparableVersion, InvalidVersionRange, VersionRange
 from superspec.errors import InputError
 
 _SCOPE_ORDER = ("compile", "runtime", "provided", "test")
@@ -112,9 +112,9 @@ class _Resolver:
         winners: dict[str, _Node] = {}
         scopes: dict[str, set[str]] = {}
         queue: deque[_Node] = deque()
-        for d in self.root.dependencies:
-            scope = d.scope or "compile"
-            queue.append(self._node(d, scope, (root_coord,), 1, frozenset(d.exclusions)))
+        queue.extend(_siblings([self._node(d, d.scope or "compile", (root_coord,), 1,
+                                           frozenset(d.exclusions))
+                                for d in self.root.dependencies]))
         while queue:
             node = queue.popleft()
             edges.append(node)
@@ -142,6 +142,7 @@ class _Resolver:
                     self._seen_inputs.add(f)
                     self.inputs.append(f)
             path = node.path + (node.coord,)
+            children: list[_Node] = []
             for child in model.dependencies:
                 declared = child.scope or "compile"
                 if declared in ("test", "provided") or child.optional:
@@ -157,7 +158,10 @@ class _Resolver:
                         child.version if managed.version != child.version else None,
                         (child.scope or "compile")
                         if (managed.scope or "compile") != (child.scope or "compile") else None)
-                queue.append(new)
+                if _excluded(new.dep, node.exclusions):
+                    continue  # relocated onto an excluded artifact
+                children.append(new)
+            queue.extend(_siblings(children))
         return edges, winners, scopes
 
     def _warn(self, node: _Node, exc: InputError) -> None:
@@ -194,6 +198,22 @@ class _Resolver:
                            d.type)
         return _Node(Dep(d.group, d.artifact, version, d.type, d.classifier, scope,
                          d.optional, d.exclusions, d.where), coord, path, depth, exclusions)
+
+
+def _siblings(nodes: list[_Node]) -> list[_Node]:
+    """Siblings asking for the same package (two declarations relocated onto one artifact):
+    as Maven Resolver's nearest-version selector does for siblings, the highest version is
+    kept, at the first one's place; the others are dropped."""
+    kept: dict[str, int] = {}
+    out: list[_Node] = []
+    for n in nodes:
+        at = kept.get(n.coord.key)
+        if at is None:
+            kept[n.coord.key] = len(out)
+            out.append(n)
+        elif ComparableVersion(n.coord.version) > ComparableVersion(out[at].coord.version):
+            out[at] = n
+    return out
 
 
 def _excluded(d: Dep, exclusions: frozenset[tuple[str, str]]) -> bool:
