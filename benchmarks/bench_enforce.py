@@ -7,6 +7,8 @@ Rows:
 * one project (the largest parity case: Debian's maven-core + plexus-compiler-javac, 86 edges,
   4 rules): ``mvn -o enforcer:enforce`` (a cold JVM, as CI runs it) against ``superspec enforce``
   cold (fresh process, ``--no-cache``) and cached (fresh process, unchanged project);
+* the CLI's start-up floor (``superspec --version``), and the one project in-process
+  (``run_enforce`` with the spec already loaded: the engine and the reader alone);
 * every parity project: Maven's reactor (one JVM for all modules) against one ``superspec
   enforce`` process per project, cold and cached; and the in-process engine alone;
 * dependency resolution alone: ``mvn dependency:tree`` (reactor) against ``read_maven_project``;
@@ -83,6 +85,8 @@ def main() -> None:
             _superspec(work, BIG, cached=True), runs=10, check=False), 10, "result cache hit"))
         rows.append(Row(one + ", cached", "mvn enforcer:enforce", rows[0].seconds, 2,
                         "Maven has no result cache"))
+        floor = time_command([SUPERSPEC, "--version"], runs=5)
+        rows.append(Row("CLI start-up floor", "superspec", floor, 5, "superspec --version"))
 
         # -- every parity project --------------------------------------------------------------
         many = f"{len(cases)} parity projects"
@@ -111,6 +115,10 @@ def main() -> None:
 
         rows.append(Row(many + ", in-process", "superspec", time_call(engine, runs=3), 3,
                         "run_enforce per project, spec already loaded"))
+        big = [(e, d) for e, d in specs if d.name == BIG]
+        rows.append(Row(one + ", in-process", "superspec", time_call(
+            lambda: [run_enforce(e, d, branch="main", maven_repo=work.repo, use_cache=False)
+                     for e, d in big], runs=5), 5, "run_enforce, spec already loaded"))
 
         # -- resolution alone ------------------------------------------------------------------
         tree = f"resolve {len(cases)} POMs"
