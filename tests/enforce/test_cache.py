@@ -118,3 +118,25 @@ def test_cached_junit_and_exit_code(project: Callable[..., Path], tmp_path: Path
     assert second.stderr == first.stderr == "error: enforce failed: requireFilesExist\n"
     assert "(cached:" in second.stdout and "(cached:" not in first.stdout
     assert (tmp_path / "a.xml").read_bytes() == (tmp_path / "b.xml").read_bytes()
+
+
+def test_an_input_changed_during_the_run_is_not_cached(project: Callable[..., Path],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from superspec.enforce import cache
+    from superspec.enforce.runner import run_enforce
+    from superspec.spec import load_spec
+
+    d = project({"requireFilesExist": {"files": ["superspec.yaml", "README.md"]}})
+    monkeypatch.setenv("SUPERSPEC_CACHE_DIR", str(d / ".cache-test"))
+    (d / "README.md").write_text("x")
+    future = time.time_ns() + 60_000_000_000  # as if README.md were edited while checking
+    os.utime(d / "README.md", ns=(future, future))
+    effective = load_spec(d / "superspec.yaml")
+    assert cache.changed_since([d / "README.md"], time.time_ns())
+    run_enforce(effective, d, branch="main", maven_repo=None)
+    assert not run_enforce(effective, d, branch="main", maven_repo=None).cached
+    os.utime(d / "README.md", ns=(0, 0))
+    run_enforce(effective, d, branch="main", maven_repo=None)
+    assert run_enforce(effective, d, branch="main", maven_repo=None).cached

@@ -89,3 +89,20 @@ def test_plugin_that_raises_is_named(project: Callable[..., Path], plugin_path: 
                   f"{FROM}) raised ZeroDivisionError: division by zero"}
     assert rules[1]["status"] == "pass"
     assert "Traceback" not in proc.stderr
+
+
+def test_a_rule_id_registered_twice_is_an_error(project: Callable[..., Path], plugin_path: Path,
+                                               tmp_path: Path) -> None:
+    other = wheel(tmp_path, "other-rules", "0.1", {"other_rules.py": "class X:\n    pass\n"},
+                  entry_points="[superspec.rules]\nrequireCodeowners = other_rules:X\n")
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--disable-pip-version-check", "--target", str(target), str(other)],
+                   check=True, capture_output=True, text=True)
+    d = project({"requireCodeowners": {"owners": ["@acme"]}})
+    proc = run_cli("enforce", cwd=d, env={"PYTHONPATH": f"{plugin_path}:{target}"})
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "error: superspec.yaml:11 [project demo] enforce.rules.requireCodeowners: rule "
+        "'requireCodeowners' is registered more than once: acme_enforce_rules.codeowners:"
+        f"RequireCodeowners {FROM} and other_rules:X from other-rules 0.1\n")

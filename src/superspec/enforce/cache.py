@@ -73,6 +73,17 @@ def markers(project_dir: Path) -> list[str]:
                   or (n.startswith("requirements") and n.endswith(".txt")))
 
 
+def changed_since(paths: Iterable[Path], started_ns: int) -> bool:
+    """Whether an input was modified after the run started: its verdict may describe the old
+    content while its fingerprint describes the new one, so such a run is not stored (the same
+    "racy" rule git applies to its index)."""
+    for path in paths:
+        fingerprint = stat_of(path)
+        if fingerprint is not None and fingerprint[1] >= started_ns:
+            return True
+    return False
+
+
 def _entry_path(project_dir: Path, key: str) -> Path:
     return cache_dir(project_dir) / f"{key}.json"
 

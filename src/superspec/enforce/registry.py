@@ -37,10 +37,17 @@ class ConfiguredRule:
 
 
 def entry_points() -> dict[str, metadata.EntryPoint]:
-    """Every registered rule id -> its entry point (first registration wins, sorted by id)."""
-    found: dict[str, metadata.EntryPoint] = {}
+    """Every registered rule id -> its entry point (sorted by id)."""
+    return {name: eps[0] for name, eps in _registrations().items()}
+
+
+def _registrations() -> dict[str, list[metadata.EntryPoint]]:
+    """Rule id -> its distinct registrations (more than one is a conflict)."""
+    found: dict[str, list[metadata.EntryPoint]] = {}
     for ep in metadata.entry_points(group=GROUP):
-        found.setdefault(ep.name, ep)
+        same = found.setdefault(ep.name, [])
+        if all(other.value != ep.value for other in same):
+            same.append(ep)
     return dict(sorted(found.items()))
 
 
@@ -84,7 +91,8 @@ def _configure(effective: Any) -> tuple[list[ConfiguredRule], list[SpecError]]:
     enforce = effective.model.enforce
     if not enforce.rules:
         return [], []
-    known = entry_points()
+    registered = _registrations()
+    known = {name: eps[0] for name, eps in registered.items()}
     rules: list[ConfiguredRule] = []
     problems: list[SpecError] = []
     for rule_id, config in enforce.rules.items():
@@ -92,6 +100,11 @@ def _configure(effective: Any) -> tuple[list[ConfiguredRule], list[SpecError]]:
         ep = known.get(rule_id)
         if ep is None:
             problems.append(SpecError(_unknown_rule(rule_id, list(known)),
+                                      location=effective.locate(base)))
+            continue
+        if len(registered[rule_id]) > 1:
+            which = " and ".join(describe(e) for e in registered[rule_id])
+            problems.append(SpecError(f"rule '{rule_id}' is registered more than once: {which}",
                                       location=effective.locate(base)))
             continue
         try:

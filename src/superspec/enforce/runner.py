@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,10 @@ def run_enforce(effective: Any, project_dir: Path, *, branch: str | None,
         hit = cache.lookup(project_dir, key, effective.digest)
         if hit is not None:
             return EnforceReport.from_json(hit["report"], cached=True)
+    started = time.time_ns()
     report, inputs, tools = evaluate(effective, project_dir, branch_name, maven_repo, use_cache)
-    if use_cache and not any(r.status == "error" for r in report.rule_results):
+    if use_cache and not any(r.status == "error" for r in report.rule_results) \
+            and not cache.changed_since(inputs, started):
         cache.store(project_dir, key, spec_digest=effective.digest, inputs=inputs, tools=tools,
                     report=report.to_json(),
                     failing=[r.id for r in report.rule_results if r.failing])
