@@ -210,3 +210,13 @@ def test_examples_pass(tmp_path: Path, example: str) -> None:
                    "--format", "json", "--no-cache", cwd=d)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert {r["status"] for r in json.loads(proc.stdout)["rules"]} == {"pass"}
+
+
+def test_no_dependency_data_is_said(project: Callable[..., Path]) -> None:
+    d = project({"dependencyConvergence": {}}, tool="go")
+    proc = run_cli("enforce", "--format", "json", "--no-cache", cwd=d)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["rules"][0] == {
+        "id": "dependencyConvergence", "level": "error", "status": "pass", "violations": [],
+        "detail": "no dependency data found (no pom.xml, Python lock file or environment, or "
+                  "package-lock.json)"}

@@ -7,7 +7,7 @@ registered the same way, through the ``superspec.rules`` entry-point group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -47,6 +47,7 @@ class RuleContext:
     level: str
     options: Any  # the rule's Options instance
     workspace: Workspace
+    notes: list[str] = field(default_factory=list)
 
     @property
     def project_dir(self) -> Path:
@@ -66,7 +67,11 @@ class RuleContext:
 
     def graphs(self) -> list[DependencyGraph]:
         """The dependency graph of every detected ecosystem (read once per run)."""
-        return [self.workspace.graph(e) for e in self.workspace.ecosystems()]
+        found = self.workspace.ecosystems()
+        if not found:
+            self.note("no dependency data found (no pom.xml, Python lock file or environment, "
+                      "or package-lock.json)")
+        return [self.workspace.graph(e) for e in found]
 
     def graph(self, ecosystem: str) -> DependencyGraph:
         return self.workspace.graph(ecosystem)
@@ -74,6 +79,10 @@ class RuleContext:
     def tool_versions(self, names: list[str]) -> dict[str, ToolVersion]:
         """Installed versions of ``names`` (probed in parallel, cached by binary path+mtime)."""
         return self.workspace.tool_versions(names)
+
+    def note(self, text: str) -> None:
+        """Something the report should say about this rule's run (shown as its detail)."""
+        self.notes.append(text)
 
     def record_input(self, path: Path) -> None:
         """Declare a file the verdict depends on, so the result cache notices when it changes."""

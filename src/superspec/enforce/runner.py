@@ -80,4 +80,5 @@ def _run_rule(rule: Any, workspace: Any) -> RuleResult:
         return RuleResult(rule.id, rule.level, "error",
                           detail=f"rule plugin '{rule.id}' ({rule.plugin}) raised "
                                  f"{type(exc).__name__}: {exc}")
-    return RuleResult(rule.id, rule.level, "fail" if violations else "pass", violations)
+    return RuleResult(rule.id, rule.level, "fail" if violations else "pass", violations,
+                      detail="; ".join(context.notes))
