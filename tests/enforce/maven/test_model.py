@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,15 @@ def versions(project_dir: Path, repo: Repo) -> dict[str, str]:
 
 
 def error(project_dir: Path, repo: Repo) -> str:
-    with pytest.raises(InputError) as err:
-        read_maven_project(project_dir, repo.root)
+    """The error, as seen from inside the project directory (paths are shown relative to the
+    working directory when under it)."""
+    here = os.getcwd()
+    os.chdir(project_dir)
+    try:
+        with pytest.raises(InputError) as err:
+            read_maven_project(project_dir, repo.root)
+    finally:
+        os.chdir(here)
     return str(err.value)
 
 
@@ -80,9 +88,10 @@ def test_not_a_pom(repo: Repo, project) -> None:
 
 
 def test_missing_pom(repo: Repo, tmp_path: Path) -> None:
-    with pytest.raises(InputError) as err:
+    assert error(tmp_path, repo) == "pom.xml: file not found"
+    with pytest.raises(InputError) as err:  # from elsewhere: the full path
         read_maven_project(tmp_path, repo.root)
-    assert str(err.value) == "pom.xml: file not found"
+    assert str(err.value) == f"{tmp_path}/pom.xml: file not found"
 
 
 def test_missing_dependency_pom_is_a_located_warning_as_in_maven(repo: Repo, project) -> None:
@@ -90,10 +99,11 @@ def test_missing_dependency_pom_is_a_located_warning_as_in_maven(repo: Repo, pro
     repo.add("x:b:1")
     d = project(pom("p:app:1", [dep("x:a:1"), dep("x:direct:1")]))
     graph = read_maven_project(d, repo.root)
+    assert graph.resolved["x:direct"].source == f"{d}/pom.xml:9"
     assert sorted(graph.resolved) == ["x:a", "x:b", "x:direct", "x:gone"]
     assert [k for k, v in graph.resolved.items() if v.descriptor_missing] == ["x:direct", "x:gone"]
     assert graph.warnings == [
-        f"pom.xml:9: the POM for x:direct:1 is missing, no dependency information available "
+        f"{d}/pom.xml:9: the POM for x:direct:1 is missing, no dependency information available "
         f"(no {repo.root}/x/direct/1/direct-1.pom)",
         f"{repo.root}/x/a/1/a-1.pom:8: the POM for x:gone:2 is missing, no dependency "
         f"information available (no {repo.root}/x/gone/2/gone-2.pom)"]
@@ -125,9 +135,9 @@ def test_missing_parent(repo: Repo, project) -> None:
 
 
 def test_parent_cycle(repo: Repo, project) -> None:
-    project(pom("p:b:1", parent="p:app:1:../app/pom.xml", packaging="pom"), "b")
+    b = project(pom("p:b:1", parent="p:app:1:../app/pom.xml", packaging="pom"), "b")
     d = project(pom("p:app:1", parent="p:b:1:../b/pom.xml"), "app")
-    assert error(d, repo) == ("../b/pom.xml:4: parent cycle: pom.xml -> ../b/pom.xml -> "
+    assert error(d, repo) == (f"{b}/pom.xml:4: parent cycle: pom.xml -> {b}/pom.xml -> "
                               "pom.xml")
 
 

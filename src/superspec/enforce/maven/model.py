@@ -53,9 +53,9 @@ class _Raw:
 class ModelBuilder:
     """Builds effective models; caches raw POMs and repository models for the process."""
 
-    def __init__(self, repo: Repository, root_dir: Path | None = None) -> None:
+    def __init__(self, repo: Repository, cwd: Path | None = None) -> None:
         self.repo = repo
-        self.root_dir = root_dir
+        self.cwd = str(cwd if cwd is not None else Path.cwd())
         self._raw: dict[Path, _Raw] = {}
         self._models: dict[tuple[str, str, str], Model] = {}
 
@@ -99,10 +99,14 @@ class ModelBuilder:
     # -- raw reading ----------------------------------------------------------------------------
 
     def _show(self, path: Path) -> str:
-        """Project files relative to the project directory; repository files in full."""
-        if self.root_dir is None or self.repo.holds(path):
+        """Files under the working directory relative to it (``pom.xml:12``, as compilers
+        print them); repository files and everything else in full."""
+        if self.repo.holds(path):
             return str(path)
-        return os.path.relpath(path, self.root_dir)
+        text = str(path)
+        if text.startswith(self.cwd.rstrip("/") + "/"):
+            return os.path.relpath(text, self.cwd)
+        return text
 
     def _read(self, path: Path) -> _Raw:
         given = path

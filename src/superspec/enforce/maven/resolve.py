@@ -224,7 +224,7 @@ def resolve_project(project_dir: Path, repo: Path | None) -> MavenGraph:
     project_dir = Path(project_dir)
     pom = project_dir / "pom.xml"
     repository = Repository(local_repository(repo))
-    builder = ModelBuilder(repository, project_dir.absolute())
+    builder = ModelBuilder(repository)
     root = builder.project(pom)
     resolver = _Resolver(builder, root)
     override: dict[str, str] = {}
