@@ -88,3 +88,11 @@ def test_every_debian_jar_can_be_indexed() -> None:
     # aliases count once, under the first name given (sorted: the versioned symlink)
     assert {"commons-logging-1.2.jar", "jcl-over-slf4j-1.7.32.jar"} <= holders
     assert "commons-logging.jar" not in holders and "jcl-over-slf4j.jar" not in holders
+
+
+def test_a_zip_comment_holding_the_end_signature_is_not_mistaken(tmp_path: Path) -> None:
+    path = tmp_path / "commented.jar"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("p/A.class", b"a")
+        zf.comment = b"PK\x05\x06 looks like an end record"
+    assert list(class_entries(path)) == ["p/A.class"]

@@ -52,7 +52,7 @@ def class_entries(jar: Path) -> dict[str, tuple[int, int]]:
             tail_len = min(size, _EOCD_SIZE + 65535)
             f.seek(size - tail_len)
             tail = f.read(tail_len)
-            at = tail.rfind(_EOCD)
+            at = _end_record(tail)
             if at < 0:
                 raise InputError(f"{jar}: not a jar (no zip central directory)")
             entries, cd_size, cd_offset = struct.unpack_from("<10xHII", tail, at)
@@ -65,6 +65,18 @@ def class_entries(jar: Path) -> dict[str, tuple[int, int]]:
     except OSError as exc:
         raise InputError(f"{jar}: cannot read jar: {exc.strerror or exc}") from None
     return _parse_directory(jar, directory)
+
+
+def _end_record(tail: bytes) -> int:
+    """Offset of the end-of-central-directory record in ``tail``, -1 if none. The record is
+    followed only by its comment, which may itself hold the signature bytes."""
+    at = tail.rfind(_EOCD)
+    while at >= 0:
+        if len(tail) - at >= _EOCD_SIZE and \
+                at + _EOCD_SIZE + struct.unpack_from("<H", tail, at + 20)[0] == len(tail):
+            return at
+        at = tail.rfind(_EOCD, 0, at)
+    return -1
 
 
 def _parse_directory(jar: Path, data: bytes) -> dict[str, tuple[int, int]]:
