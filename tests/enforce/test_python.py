@@ -134,9 +134,13 @@ def test_environment_rules(project: Callable[..., Path], venv_prefix: Path,
         "pre-release dependency gamma:0.1+acme.3\n  via svc:2.0 -> gamma:0.1+acme.3"]
     assert texts(report, "banDuplicateClasses") == [
         "file data/config.json is provided by 2 distributions (identical content): beta 1.5, "
-        "gamma 0.1+acme.3",
+        "gamma 0.1+acme.3\n"
+        "  via svc:2.0 -> alpha:1.0 -> beta:1.5\n"
+        "  via svc:2.0 -> gamma:0.1+acme.3",
         "module shared is provided by 2 distributions (different content): alpha 1.0, "
-        "gamma 0.1+acme.3"]
+        "gamma 0.1+acme.3\n"
+        "  via svc:2.0 -> alpha:1.0\n"
+        "  via svc:2.0 -> gamma:0.1+acme.3"]
 
 
 def test_environment_duplicates_options(project: Callable[..., Path], venv_prefix: Path,

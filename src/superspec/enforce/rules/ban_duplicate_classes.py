@@ -81,10 +81,30 @@ class BanDuplicateClasses:
                                              tuple(o.ignore_classes))
         for path in [*paths, *read]:
             context.record_input(path)
+        owners = _python_owners(context) if found else {}
         out = []
         for dup in found:
             kind = "identical" if dup.identical else "different"
             text = o.message or (f"{dup.kind} {dup.name} is provided by {len(dup.dists)} "
                                  f"distributions ({kind} content): {', '.join(dup.dists)}")
-            out.append(context.violation(text))
+            deps = [owners[n] for n in (_dist_key(label) for label in dup.dists) if n in owners]
+            out.append(context.violation(text, trail=trails(deps) or None))
         return out
+
+
+def _dist_key(label: str) -> str:
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(label.rsplit(" ", 1)[0])
+
+
+def _python_owners(context: RuleContext) -> dict[str, Dependency]:
+    """Installed distribution -> the dependency path that brought it in (when the project's
+    Python dependency data can be read; duplicates are reported either way)."""
+    from superspec.errors import SuperspecError
+
+    try:
+        graph = context.graph("python")
+    except SuperspecError:
+        return {}
+    return {dep.coordinate.name: dep for dep in graph.resolved.values()}
