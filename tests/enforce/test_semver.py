@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from superspec.enforce.npm.semver import InvalidSemver, Range, SemVer, is_exact, satisfies
@@ -59,8 +61,86 @@ def test_coerce_and_exact() -> None:
     assert not is_exact("^1.2.3") and not is_exact("1.x") and not is_exact("latest")
 
 
-@pytest.mark.parametrize("bad", ["not a range", ">=1.2.3.4", "^a.b"])
+@pytest.mark.parametrize("bad", ["not a range", ">=1.2.3.4", "^a.b", "x.2", ">=1.x.3"])
 def test_invalid(bad: str) -> None:
     with pytest.raises(InvalidSemver) as info:
         Range.parse(bad)
     assert str(info.value) == f"invalid range: {bad!r}"
+
+
+def _node_semver() -> Path:
+    import shutil
+    import subprocess
+
+    npm = shutil.which("npm")
+    assert npm, "npm missing: run .ci/install-system-deps.sh"
+    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    found = Path(root) / "npm" / "node_modules" / "semver"
+    assert found.is_dir(), f"node-semver not found at {found}"
+    return found
+
+
+def _random_cases(count: int) -> list[tuple[str, str]]:
+    import random
+
+    rnd = random.Random(20261126)
+
+    def part() -> str:
+        return rnd.choice(["0", "1", "2", "3", "10"])
+
+    def version() -> str:
+        v = ".".join(part() for _ in range(3))
+        if rnd.random() < 0.25:
+            v += "-" + rnd.choice(["alpha", "beta.1", "rc.2", "0", "alpha.beta"])
+        return v
+
+    def partial() -> str:  # "1", "1.2", "1.2.3[-pre]", wildcards only in trailing places
+        n = rnd.choice([1, 2, 3, 3])
+        numbers = n if rnd.random() < 0.8 else rnd.randrange(n)
+        parts = [part() for _ in range(numbers)] + [rnd.choice(["x", "X", "*"])
+                                                    for _ in range(n - numbers)]
+        text = ".".join(parts)
+        if numbers == 3 and rnd.random() < 0.2:
+            text += "-" + rnd.choice(["alpha", "rc.1", "0"])
+        return text
+
+    def comparator_set() -> str:
+        if rnd.random() < 0.15:
+            return f"{partial()} - {partial()}"
+        ops = ["", "^", "~", ">=", ">", "<", "<=", "="]
+        return " ".join(rnd.choice(ops) + partial() for _ in range(rnd.choice([1, 1, 2])))
+
+    cases = []
+    for _ in range(count):
+        rng = " || ".join(comparator_set() for _ in range(rnd.choice([1, 1, 1, 2])))
+        cases.append((version(), rng))
+    return cases
+
+
+def test_agrees_with_node_semver() -> None:
+    """npm's own semver package (the one bundled with npm) is the oracle for 3,000 random
+    version/range pairs, judged in one node process."""
+    import json
+    import subprocess
+
+    cases = CASES_FOR_ORACLE + _random_cases(3000)
+    script = ("const semver = require(process.argv[1]);"
+              "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "console.log(JSON.stringify(cases.map(([v, r]) => {"
+              "  try { return semver.satisfies(v, r); } catch (e) { return null; } })));")
+    out = subprocess.run(["node", "-e", script, str(_node_semver())],
+                         input=json.dumps(cases), capture_output=True, text=True, check=True)
+    expected = json.loads(out.stdout)
+    mismatches = []
+    for (version, spec), want in zip(cases, expected, strict=True):
+        try:
+            got: bool | None = satisfies(version, spec)
+        except InvalidSemver:
+            got = None
+        if got != want:
+            mismatches.append((version, spec, got, want))
+    assert mismatches == []
+
+
+CASES_FOR_ORACLE = [(v, r) for v, r, _ in CASES]

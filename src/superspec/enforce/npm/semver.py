@@ -152,6 +152,9 @@ def _partial(text: str, whole: str) -> tuple[int | None, int | None, int | None,
         return None if s is None or s in ("x", "X", "*") else int(s)
 
     major, minor, patch = num(m.group(1)), num(m.group(2)), num(m.group(3))
+    if (major is None and (minor is not None or patch is not None)) or \
+            (minor is None and m.group(2) is not None and patch is not None):
+        raise InvalidSemver(f"invalid range: {whole!r}")  # "x.2", "1.x.3": npm rejects them too
     if major is None:
         minor = patch = None
     elif minor is None:
