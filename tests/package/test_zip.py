@@ -119,7 +119,7 @@ def test_zip64_archive(tmp_path: Path, project: Path, capsys) -> None:
     assert run_cli(capsys, "package", "verify", str(jar), str(tmp_path / "many-test.zip")).code == 0
 
 
-@pytest.mark.parametrize("suffix", [".war", ".ear", ".zip", ".whl"])
+@pytest.mark.parametrize("suffix", [".war", ".ear", ".zip"])
 def test_zip_family_suffixes(suffix: str, tmp_path: Path, project: Path, capsys) -> None:
     base = make_jar(tmp_path / f"app{suffix}", classes=3)
     run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(base), *spec_args(project))
@@ -173,3 +173,67 @@ def test_central_directory_order_differs_from_file_order(tmp_path: Path, project
     assert raw_entries(out)["BOOT-INF/lib/dep-1.0.jar"] == \
         raw_entries(reordered)["BOOT-INF/lib/dep-1.0.jar"]
     assert run_cli(capsys, "package", "verify", str(reordered), str(out)).code == 0
+
+
+def test_wheel_record_and_manifest_location(tmp_path: Path, capsys) -> None:
+    """A wheel keeps its file name (one directory per environment), its RECORD stays true, the
+    manifest goes into .dist-info, and pip installs the result."""
+    import base64
+    import hashlib
+    import sys
+    import textwrap
+
+    from tests.package.conftest import LAYERS
+
+    def record_line(path: str, data: bytes) -> str:
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        return f"{path},sha256={digest},{len(data)}"
+
+    files = {"billing/__init__.py": b"", "billing/app.conf": b"placeholder\n",
+             "billing-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: billing\n"
+                                               b"Version: 1.0\n",
+             "billing-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\n"
+                                            b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(record_line(p, d) + "\n" for p, d in files.items())
+    record += "billing-1.0.dist-info/RECORD,,\n"
+    wheel = tmp_path / "billing-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+        archive.writestr("billing-1.0.dist-info/RECORD", record)
+    (tmp_path / "app.conf.j2").write_text("pool={{ pool }}\n")
+    (tmp_path / "superspec.yaml").write_text(textwrap.dedent("""\
+        superspec: 1
+        kind: project
+        name: billing
+        extends: acme/payments
+        package:
+          artifact: billing-1.0-py3-none-any.whl
+          files: [{template: app.conf.j2, path: billing/app.conf}]
+          values: {default: {pool: 5}, prod: {pool: 20}}
+        """))
+    run = run_cli(capsys, "package", "--all-envs", "--spec", str(tmp_path / "superspec.yaml"),
+                  "--layers", str(LAYERS))
+    assert run.code == 0, run.err
+    out = tmp_path / "prod" / "billing-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(out) as archive:
+        assert "superspec-package.json" not in archive.namelist()
+        new_record = archive.read("billing-1.0.dist-info/RECORD").decode()
+    assert new_record.splitlines() == [
+        record_line("billing/__init__.py", b""),
+        record_line("billing/app.conf", b"pool=20\n"),
+        record_line("billing-1.0.dist-info/METADATA", files["billing-1.0.dist-info/METADATA"]),
+        record_line("billing-1.0.dist-info/WHEEL", files["billing-1.0.dist-info/WHEEL"]),
+        "billing-1.0.dist-info/RECORD,,",
+        "billing-1.0.dist-info/superspec-package.json,,"]
+    manifest = json.loads((tmp_path / "prod" / (out.name + ".superspec-package.json")).read_text())
+    assert manifest["manifestEntry"] == "billing-1.0.dist-info/superspec-package.json"
+    assert [e["path"] for e in manifest["entries"]] == ["billing/app.conf",
+                                                        "billing-1.0.dist-info/RECORD"]
+    assert run_cli(capsys, "package", "verify", str(wheel), str(out)).code == 0
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--target", str(target), str(out)], check=True, capture_output=True)
+    assert (target / "billing" / "app.conf").read_text() == "pool=20\n"
+    assert (target / "billing-1.0.dist-info" / "superspec-package.json").is_file()
+    assert not (target / "superspec-package.json").exists()

@@ -43,6 +43,7 @@ class Manifest:
     secrets: list[str]
     secret_style: str
     entries: list[ChangedEntry] = field(default_factory=list)
+    manifest_entry: str = MANIFEST_ENTRY  # where it lies inside the artifact
     superspec_version: str = __version__
 
     def to_json(self) -> dict[str, Any]:
@@ -56,7 +57,7 @@ class Manifest:
             "specDigest": self.spec_digest,
             "valuesDigest": self.values_digest,
             "secrets": {"names": self.secrets, "style": self.secret_style},
-            "manifestEntry": MANIFEST_ENTRY,
+            "manifestEntry": self.manifest_entry,
             "entries": [e.to_json() for e in self.entries],
         }
 
@@ -78,5 +79,5 @@ class Manifest:
             secret_style=raw["secrets"]["style"],
             entries=[ChangedEntry(e["path"], e["action"], e["template"], e["sha256"], e["size"])
                      for e in raw["entries"]],
-            superspec_version=raw["superspecVersion"],
+            manifest_entry=raw["manifestEntry"], superspec_version=raw["superspecVersion"],
         )

@@ -59,7 +59,10 @@ def output_paths(base: Path, envs: list[str], out: Path | None) -> dict[str, Pat
         paths = {envs[0]: out}
     else:
         where = out if out is not None else base.parent
-        paths = {env: where / f"{stem}-{env}{suffix}" for env in envs}
+        if suffix.lower() == ".whl":  # a wheel's file name is part of its format: keep it
+            paths = {env: where / env / base.name for env in envs}
+        else:
+            paths = {env: where / f"{stem}-{env}{suffix}" for env in envs}
     for path in paths.values():
         if path.resolve() == base.resolve():
             raise UsageError(f"the output {path} would overwrite the base artifact")

@@ -19,6 +19,7 @@ from typing import Any
 from superspec.errors import InputError, Location
 from superspec.fileio import write_atomic
 from superspec.package import artifact as kinds
+from superspec.package import wheel as wheels
 from superspec.package.lazydata import Data
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.plan import artifact_path, check_envs, output_paths
@@ -73,15 +74,21 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
     try:
         existing = kinds.entry_kinds(archive)
         _check_base(kind, existing, display)
+        wheel = kind == "zip" and kinds.split_name(base)[1].lower() == ".whl"
+        manifest_at = wheels.manifest_name(existing, display, wheel)
+        if wheel:
+            rendered = _with_record(archive, existing, display, rendered, manifest_at)
         digest = early or _Digest(lambda: kinds.base_sha256(archive))
         linked = kinds.hard_link_targets(archive)
         manifests = {env: _manifest(effective, env, version, kind, base,
-                                    _changes(existing, linked, rendered[env], display), digest)
+                                    _changes(existing, linked, rendered[env], display,
+                                             manifest_at), digest, manifest_at)
                      for env in envs}
         jobs: dict[str, kinds.Job] = {}
         try:
             for env in envs:
-                jobs[env] = _job(targets[env], kind, rendered[env], existing, manifests[env], base)
+                jobs[env] = _job(targets[env], kind, rendered[env], existing, manifests[env], base,
+                                 manifest_at)
             kinds.write_outputs(kind, archive, list(jobs.values()), source_epoch())
             for env in envs:
                 _install(jobs[env].tmp, targets[env])
@@ -107,8 +114,9 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
 
 
 def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
-    if MANIFEST_ENTRY in existing:
-        raise InputError(f"the base already holds {MANIFEST_ENTRY}: it is a packaged artifact; "
+    packaged = [n for n in existing if wheels.is_manifest(n)]
+    if packaged:
+        raise InputError(f"the base already holds {packaged[0]}: it is a packaged artifact; "
                          "package from the build output", location=Location(display))
     signed = sorted(n for n in existing if n.upper().startswith("META-INF/")
                     and n.upper().endswith((".SF", ".RSA", ".DSA", ".EC")))
@@ -118,11 +126,24 @@ def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
                          location=Location(display))
 
 
+def _with_record(archive: kinds.Archive, existing: dict[str, str], display: str,
+                 rendered: dict[str, list[Rendered]],
+                 manifest_at: str) -> dict[str, list[Rendered]]:
+    """Add each environment's rewritten wheel RECORD to its files."""
+    record_at = f"{wheels.dist_info(existing, display)}/RECORD"
+    if existing.get(record_at) != "file":
+        raise InputError(f"the wheel has no {record_at}", location=Location(display))
+    record = kinds.read_entry(archive, record_at)
+    return {env: files + [Rendered(record_at, "(wheel RECORD)", wheels.updated_record(
+                record, {f.path: f.data for f in files}, manifest_at))]
+            for env, files in rendered.items()}
+
+
 def _changes(existing: dict[str, str], linked: dict[str, str], files: list[Rendered],
-             display: str) -> list[ChangedEntry]:
+             display: str, manifest_at: str) -> list[ChangedEntry]:
     changes, seen = [], set()
     for item in files:
-        if item.path in seen or item.path == MANIFEST_ENTRY:
+        if item.path in seen or item.path == manifest_at:
             raise InputError(f"package.files writes {item.path!r} twice (or over the manifest)",
                              location=Location(display))
         seen.add(item.path)
@@ -168,7 +189,8 @@ class _Digest:
 
 
 def _manifest(effective: Any, env: str, version: str | None, kind: str, base: Path,
-              changed: list[ChangedEntry], digest: _Digest) -> Callable[[], Manifest]:
+              changed: list[ChangedEntry], digest: _Digest,
+              manifest_at: str) -> Callable[[], Manifest]:
     model = effective.model
     values = values_digest(env_values(effective, env))
     made: list[Manifest] = []
@@ -180,14 +202,15 @@ def _manifest(effective: Any, env: str, version: str | None, kind: str, base: Pa
                 app=model.name, version=version or model.app.version, base_kind=kind,
                 base_name=base.name, base_sha256=digest.value(), spec_digest=effective.digest,
                 values_digest=values, secrets=list(model.package.secrets),
-                secret_style=model.package.secret_style, entries=changed))
+                secret_style=model.package.secret_style, entries=changed,
+                manifest_entry=manifest_at))
         return made[0]
 
     return build
 
 
 def _job(target: Path, kind: str, files: list[Rendered], existing: dict[str, str],
-         manifest: Callable[[], Manifest], base: Path) -> kinds.Job:
+         manifest: Callable[[], Manifest], base: Path, manifest_at: str) -> kinds.Job:
     target.parent.mkdir(parents=True, exist_ok=True)
     if kind == "dir":
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
@@ -200,7 +223,7 @@ def _job(target: Path, kind: str, files: list[Rendered], existing: dict[str, str
     replaced = {f.path: f.data for f in files if f.path in existing}
     added: list[tuple[str, Data]] = [
         (f.path, f.data) for f in files if f.path not in existing]
-    added.append((MANIFEST_ENTRY, lambda: manifest().encode()))
+    added.append((manifest_at, lambda: manifest().encode()))
     return kinds.Job(tmp, replaced, added)
 
 

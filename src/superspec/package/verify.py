@@ -10,6 +10,7 @@ from typing import Any
 from superspec.package import artifact as kinds
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.scan import read_entries, scan
+from superspec.package.wheel import is_manifest
 from superspec.spec.layers import display_path
 
 
@@ -62,13 +63,15 @@ def _compare(report: VerifyReport, base_kind: str, base: kinds.Archive, kind: st
     if base_kind != kind:
         problems.append(f"the base is a {base_kind} artifact, the package a {kind} artifact")
         return
-    packaged_prints, data = scan(packaged, {MANIFEST_ENTRY})
-    if MANIFEST_ENTRY not in data:
+    packaged_prints, _ = scan(packaged, set())
+    found = [name for name in packaged_prints if is_manifest(name)]
+    if len(found) != 1:
         problems.append(f"the package holds no {MANIFEST_ENTRY}: it was not made by superspec "
                         "package")
         return
+    manifest_at = found[0]
     try:
-        manifest = Manifest.decode(data[MANIFEST_ENTRY])
+        manifest = Manifest.decode(read_entries(packaged, {manifest_at})[manifest_at])
     except (ValueError, KeyError, TypeError) as exc:
         problems.append(f"{MANIFEST_ENTRY} is not a valid manifest: {exc}")
         return
@@ -91,7 +94,7 @@ def _compare(report: VerifyReport, base_kind: str, base: kinds.Archive, kind: st
         else:
             report.unchanged += 1
     for name in packaged_prints:
-        if name not in base_prints and name not in listed and name != MANIFEST_ENTRY:
+        if name not in base_prints and name not in listed and name != manifest_at:
             problems.append(f"entry {name!r} is not in the base and the manifest does not list it")
     for name, entry in listed.items():
         expected = "replaced" if name in base_prints else "added"
