@@ -71,7 +71,7 @@ def jjb_input(root: Path, jenkinsfile: str, name: str) -> Path:
              "    dsl: |"]
     lines += [f"      {line}" if line else "" for line in dsl.splitlines()]
     for index in range(PROJECTS):
-        lines += [f"- project:", f"    name: svc-{index:04d}", "    jobs:",
+        lines += ["- project:", f"    name: svc-{index:04d}", "    jobs:",
                   "      - '{name}-pipeline'"]
     path = root / "jobs.yaml"
     path.write_text("\n".join(lines) + "\n")

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from tests.generate.tools import (
-    EXAMPLES, GOLDEN, example_projects, golden_cases, parse_groovy, render_case,
+    EXAMPLES,
+    GOLDEN,
+    example_projects,
+    golden_cases,
+    parse_groovy,
+    render_case,
 )
 
 

@@ -159,7 +159,7 @@ def test_fleet_json(tmp_path: Path, capsys: pytest.CaptureFixture[str],
 def test_single_project_error_is_located(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    spec = write(tmp_path / "superspec.yaml", """
+    write(tmp_path / "superspec.yaml", """
         superspec: 1
         kind: project
         name: "bad name"

@@ -57,7 +57,7 @@ def test_both_targets_express_the_same_pipeline(
         jenkins = jenkins_facts(groovy_asts[name]["tree"])
         gitlab = gitlab_facts(load_gitlab(output.files[".gitlab-ci.yml"]))
         assert [s["name"] for s in jenkins] == [s["name"] for s in gitlab], name
-        for ours, theirs in zip(jenkins, gitlab):
+        for ours, theirs in zip(jenkins, gitlab, strict=True):
             assert ours == theirs, f"{name}: stage {ours['name']}"
 
 

@@ -69,7 +69,7 @@ def check_jsonschema(files: Sequence[Path]) -> subprocess.CompletedProcess[str]:
 
 
 def git_repo(directory: Path, branch: str = "main") -> None:
-    """Make ``directory`` a git repository with one commit on ``branch`` (gitlab-ci-local needs it)."""
+    """``directory`` as a git repository, one commit on ``branch`` (gitlab-ci-local needs it)."""
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
            "PATH": "/usr/bin:/bin"}
@@ -93,7 +93,7 @@ def gitlab_list(directory: Path, *variables: str, schema: bool = True) -> list[d
     for variable in variables:
         argv += ["--variable", variable]
     proc = subprocess.run(argv, cwd=directory, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"gitlab-ci-local --list-json failed:\n{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, f"gitlab-ci-local failed:\n{proc.stdout}\n{proc.stderr}"
     # overriding a predefined variable (CI_COMMIT_REF_PROTECTED) prints a warning first
     start = proc.stdout.find("\n[")
     jobs: list[dict[str, Any]] = json.loads(proc.stdout if proc.stdout.startswith("[")

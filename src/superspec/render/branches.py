@@ -93,7 +93,10 @@ def bad_pattern(pattern: str) -> str | None:
 
 
 def gitlab_regex(pattern: str) -> str:
-    """The glob as a GitLab ``=~`` regex literal, e.g. ``release/*`` -> ``/^release\\/[^\\/]*$/``."""
+    """The glob as a GitLab ``=~`` regex literal.
+
+    ``release/*`` -> ``/^release\\/[^\\/]*$/``
+    """
     out = []
     i = 0
     while i < len(pattern):

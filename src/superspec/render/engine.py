@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import jinja2
 import yaml
@@ -16,7 +14,6 @@ from superspec.render.plan import Plan, Stage
 from superspec.resources import templates_dir
 
 TARGETS = {"jenkins": "Jenkinsfile", "gitlab": ".gitlab-ci.yml"}
-_TEMPLATE_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class Environments:
@@ -48,19 +45,24 @@ def environment(override_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
         auto_reload=False,  # an Environment lives for one run (see Environments)
     )
     env.filters.update(FILTERS)
+    # per-stage overrides present in the override directories (listed once, not per stage)
+    stage_overrides = frozenset(
+        name for loader in loaders[:-1] for name in loader.list_templates()
+        if name.startswith(("jenkins/stages/", "gitlab/jobs/"))
+    )
+
+    def stage_templates(target: str, stage: Stage) -> str:
+        """A company may replace one stage's rendering: ``jenkins/stages/<id>.j2`` or
+        ``gitlab/jobs/<id>.yml.j2``; otherwise the generic partial renders it."""
+        if target == "jenkins":
+            override, default = f"jenkins/stages/{stage.id}.j2", "jenkins/stage.j2"
+        else:
+            override, default = f"gitlab/jobs/{stage.id}.yml.j2", "gitlab/job.yml.j2"
+        return override if override in stage_overrides else default
+
     env.globals["stage_templates"] = stage_templates
     env.globals["gitlab_job"] = gitlab.job
     return env
-
-
-def stage_templates(target: str, stage: Stage) -> list[str]:
-    """A company may replace one stage's rendering: ``jenkins/stages/<id>.j2`` or
-    ``gitlab/jobs/<id>.yml.j2``; otherwise the generic partial renders it."""
-    if target == "jenkins":
-        names = [f"jenkins/stages/{stage.id}.j2", "jenkins/stage.j2"]
-    else:
-        names = [f"gitlab/jobs/{stage.id}.yml.j2", "gitlab/job.yml.j2"]
-    return names if _TEMPLATE_SLUG.match(stage.id) else names[1:]
 
 
 def header_lines(plan: Plan, regenerate: str) -> list[str]:

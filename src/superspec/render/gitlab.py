@@ -1,4 +1,4 @@
-"""The .gitlab-ci.yml as data: a ``Plan`` turned into job mappings (dumped by PyYAML, never pasted)."""
+"""The .gitlab-ci.yml as data: a ``Plan`` turned into job mappings (emitted by yamlout)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,18 @@ from superspec.errors import SpecError
 from superspec.render import branches
 from superspec.render.branches import Condition
 from superspec.render.plan import (
-    DEFAULT_ENFORCE_JUNIT, DEPLOYING, DEPLOYMENT_TIERS, RUNNER_STEPS, Approval, Environment,
-    GitlabSettings, JenkinsSettings, Need, Plan, RunnerCall, Stage,
+    DEFAULT_ENFORCE_JUNIT,
+    DEPLOYING,
+    DEPLOYMENT_TIERS,
+    RUNNER_STEPS,
+    Approval,
+    Environment,
+    GitlabSettings,
+    JenkinsSettings,
+    Need,
+    Plan,
+    RunnerCall,
+    Stage,
 )
 from superspec.spec import EffectiveSpec, Spec, stage_order
 
@@ -136,12 +146,12 @@ def _condition(spec: Spec, stage_id: str, names: dict[str, str],
     runner = spec.stage_runner(stage_id)
     strategy = spec.branching.strategy
     if stage.when is not None and stage.when.branch is not None:
-        patterns = stage.when.branch
-        patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
+        given = stage.when.branch
+        patterns = (given,) if isinstance(given, str) else tuple(given)
         for index, pattern in enumerate(patterns):
             if (why := branches.bad_pattern(pattern)) is not None:
-                where = ("pipeline", "stages", stage_id, "when", "branch")
-                if not isinstance(stage.when.branch, str):
+                where: tuple[str, ...] = ("pipeline", "stages", stage_id, "when", "branch")
+                if not isinstance(given, str):
                     where += (str(index),)
                 problem(where, why)
         return Condition(tuple(dict.fromkeys(patterns)))
