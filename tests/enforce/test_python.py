@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -172,3 +173,25 @@ def test_requirement_file_includes_and_options(tmp_path: Path,
     with pytest.raises(InputError) as info:
         read_python_project(tmp_path)
     assert str(info.value) == "requirements.txt: requirement files include each other"
+
+
+def test_upper_bounds_agree_with_pip_check(venv_prefix: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           project: Callable[..., Path]) -> None:
+    """pip's own ``pip check`` is the oracle for requireUpperBoundDeps over an environment."""
+    site = next(venv_prefix.glob("lib/python3*/site-packages"))
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    check = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True,
+                           text=True, env=env)
+    theirs = {line for line in check.stdout.splitlines()
+              if line.split(" ")[0] in ("alpha", "beta", "gamma")}
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv_prefix))
+    d = project({"requireUpperBoundDeps": {}})
+    ours = set()
+    for text in texts(report_of(d), "requireUpperBoundDeps"):
+        m = re.match(r"(\S+) (\S+) does not satisfy '(.+)' requested by (\S+):(\S+)\n", text)
+        assert m, text
+        name, have, spec, owner, owner_version = m.groups()
+        ours.add(f"{owner} {owner_version} has requirement {name}{spec}, but you have {name} "
+                 f"{have}.")
+    assert theirs == ours == {"alpha 1.0 has requirement beta>=2, but you have beta 1.5."}
