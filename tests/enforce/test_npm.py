@@ -118,3 +118,21 @@ def test_missing_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(info.value) == ("package-lock.json: not found (npm projects need a lock file: run "
                                "'npm install --package-lock-only')")
 
+
+
+def test_upper_bounds_agree_with_npm_ls(project: Callable[..., Path]) -> None:
+    """``npm ls`` (npm's own reading of the lock) is the oracle for invalid edges."""
+    import subprocess
+
+    d = project({"requireUpperBoundDeps": {}}, tool="npm", fixture="npm/v3")
+    lock = json.loads((d / "package-lock.json").read_text())
+    lock["packages"]["node_modules/debug/node_modules/ms"]["version"] = "2.1.0"
+    lock["packages"]["node_modules/left-pad"]["version"] = "1.2.0"
+    (d / "package-lock.json").write_text(json.dumps(lock, indent=2))
+    ls = subprocess.run(["npm", "ls", "--package-lock-only", "--all", "--json"], cwd=d,
+                        capture_output=True, text=True, timeout=120)
+    theirs = {p.split(" ")[1] for p in json.loads(ls.stdout)["problems"]
+              if p.startswith("invalid: ")}
+    ours = {t.split(" does not")[0].replace(" ", "@")
+            for t in texts(report_of(d), "requireUpperBoundDeps")}
+    assert theirs == ours == {"left-pad@1.2.0", "ms@2.1.0"}
