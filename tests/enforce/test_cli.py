@@ -220,3 +220,44 @@ def test_no_dependency_data_is_said(project: Callable[..., Path]) -> None:
         "id": "dependencyConvergence", "level": "error", "status": "pass", "violations": [],
         "detail": "no dependency data found (no pom.xml, Python lock file or environment, or "
                   "package-lock.json)"}
+
+
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.acme</groupId>
+  <artifactId>app</artifactId>
+  <version>1.0.0</version>
+  <dependencies>
+    <dependency>
+      <groupId>org.example</groupId>
+      <artifactId>gone</artifactId>
+      <version>1.0-SNAPSHOT</version>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+def test_maven_reader_warnings_reach_every_report(project: Callable[..., Path],
+                                                  tmp_path: Path) -> None:
+    d = project({"requireReleaseDeps": {}}, tool="maven")
+    (d / "pom.xml").write_text(POM)
+    repo = tmp_path / "empty-repo"
+    repo.mkdir()
+    warning = ("pom.xml:7: the POM for org.example:gone:1.0-SNAPSHOT is missing, no dependency "
+               "information available (no "
+               f"{repo}/org/example/gone/1.0-SNAPSHOT/gone-1.0-SNAPSHOT.pom)")
+    junit = tmp_path / "junit.xml"
+    proc = run_cli("enforce", "--maven-repo", repo, "--format", "json", "--report-junit", junit,
+                   "--no-cache", cwd=d)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert report["warnings"] == [warning]
+    assert report["rules"][0]["violations"] == [
+        {"rule": "requireReleaseDeps", "level": "error",
+         "message": "SNAPSHOT dependency org.example:gone:1.0-SNAPSHOT",
+         "trail": "com.acme:app:1.0.0 -> org.example:gone:1.0-SNAPSHOT"}]
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.findtext("system-err") == f"warning: {warning}"
+    text = run_cli("enforce", "--maven-repo", repo, "--no-cache", cwd=d).stdout
+    assert f"warning: {warning}\n" in text

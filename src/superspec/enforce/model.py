@@ -71,6 +71,7 @@ class EnforceReport:
     branch: str | None
     rule_results: tuple[RuleResult, ...]
     cached: bool = False
+    warnings: tuple[str, ...] = ()  # what the readers warned about (a dependency POM missing)
 
     @property
     def passed(self) -> bool:
@@ -85,9 +86,10 @@ class EnforceReport:
     def to_json(self) -> dict[str, Any]:
         return {"project": self.project, "branch": self.branch, "passed": self.passed,
                 "cached": self.cached, "counts": self.counts(),
-                "rules": [r.to_json() for r in self.rule_results]}
+                "rules": [r.to_json() for r in self.rule_results], "warnings": list(self.warnings)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, cached: bool = False) -> EnforceReport:
         return cls(data["project"], data["branch"],
-                   tuple(RuleResult.from_json(r) for r in data["rules"]), cached)
+                   tuple(RuleResult.from_json(r) for r in data["rules"]), cached,
+                   tuple(data.get("warnings", ())))

@@ -49,6 +49,9 @@ def junit_xml(report: EnforceReport) -> bytes:
             error.text = result.detail
         elif result.status == "skip":
             ET.SubElement(case, "skipped", {"message": result.detail})
+    if report.warnings:
+        ET.SubElement(suite, "system-err").text = "\n".join(
+            f"warning: {w}" for w in report.warnings)
     ET.indent(suites)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -101,6 +104,8 @@ def render_text(report: EnforceReport, width: int = 100, color: bool = False) ->
                 first, *rest = v.text().split("\n")
                 lines = [f"  - {first}", *(f"    {x.strip()}" for x in rest)]
                 console.print(Text("\n".join(lines)), soft_wrap=True)
+    for warning in report.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
     counts = report.counts()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     verdict = "passed" if report.passed else "FAILED"

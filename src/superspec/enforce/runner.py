@@ -61,7 +61,8 @@ def evaluate(effective: Any, project_dir: Path, branch: str | None, maven_repo: 
     for tool in sorted(workspace.tools_used):
         where = binary(tool)
         tools[tool] = fingerprint(where) if where else None
-    report = EnforceReport(effective.model.name, branch, results)
+    report = EnforceReport(effective.model.name, branch, results,
+                           warnings=tuple(workspace.warnings))
     return report, inputs, tools
 
 

@@ -48,6 +48,7 @@ class Workspace:
         self.branch = branch
         self.maven_repo = maven_repo
         self.inputs: set[Path] = set()
+        self.warnings: list[str] = []  # from the readers, e.g. a dependency's POM is missing
         self.tools = ToolProbe(tool_cache)
         self.tools_used: set[str] = set()
         self._ecosystems: list[str] | None = None
@@ -75,6 +76,7 @@ class Workspace:
                 self._graphs[ecosystem] = exc
             else:
                 self._graphs[ecosystem] = graph
+                self.warnings.extend(str(w) for w in getattr(graph, "warnings", ()))
                 self.inputs.update(Path(p) for p in graph.inputs)
                 self.inputs.update(d.artifact for d in graph.resolved.values()
                                    if d.artifact is not None)
