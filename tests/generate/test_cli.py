@@ -124,7 +124,7 @@ def test_fleet_reports_each_project_and_keeps_going(
     assert run.out == ("ok alpha: alpha/Jenkinsfile created, alpha/.gitlab-ci.yml created\n"
                        "ok beta: beta/Jenkinsfile created, beta/.gitlab-ci.yml created\n")
     assert run.err == (
-        "error: broken/superspec.yaml: broken/superspec.yaml:4 [project broken] build.commands: "
+        "error: broken/superspec.yaml:4 [project broken] build.commands: "
         "stage 'build' runs 'build' but build.tool 'custom' has no default command: "
         "set build.commands.build\n"
         "error: 1 of 3 projects failed\n")

@@ -101,6 +101,26 @@ def test_needs_wait_for_every_stage_that_can_run_alongside(tmp_path: Path) -> No
     assert needs["package"] == (Need("a"), Need("build"))
 
 
+def test_package_envs_default_to_the_deployed_environments(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path, {"build": {}, "package": {}, "deploy-test": {"run": "deploy",
+                              "env": "test"}, "release-prod": {"run": "release", "env": "prod"}},
+                   branching={"strategy": "gitflow"}, package={"artifact": "target/app.jar"})
+    package = plan.stages[1]
+    assert package.call is not None and package.call.envs == ("test", "prod")
+    assert package.condition == Condition(("develop", "main"))
+    assert package.artifacts == ("target/app-test.jar", "target/app-prod.jar")
+    assert plan.stages[0].artifacts == ("target/app.jar",)
+
+
+def test_package_without_any_environment_is_a_located_error(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as error:
+        plan_of(tmp_path, {"build": {}, "package": {}})
+    assert [p.message for p in error.value.problems] == [
+        "stage 'package' runs 'package' but names no environments and no stage deploys to "
+        "one: set 'envs: [...]'"]
+    assert error.value.problems[0].location.key == "pipeline.stages.package"
+
+
 def test_default_commands_per_tool(tmp_path: Path) -> None:
     commands = {}
     for tool in ("maven", "gradle", "python", "npm", "go"):

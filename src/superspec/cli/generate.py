@@ -77,7 +77,8 @@ def _print_text(results: list[Any], check: bool) -> None:
     for result in results:
         if result.error is not None:
             for line in result.error.lines():
-                click.echo(f"error: {result.spec}: {line}", err=True)
+                where = "" if line.startswith(result.spec) else f"{result.spec}: "
+                click.echo(f"error: {where}{line}", err=True)
             continue
         summary = ", ".join(f"{f.path} {f.status}" for f in result.files)
         verdict = "drift" if result.drift else "ok"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
-from superspec.errors import SpecError
+from superspec.errors import SpecError, SuperspecError
 from superspec.render import branches
 from superspec.render.branches import Condition
 from superspec.render.plan import (
@@ -85,8 +87,9 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
             if runner == "enforce":
                 junit = stage.reports.junit if stage.reports and stage.reports.junit else (
                     DEFAULT_ENFORCE_JUNIT)
+            envs = package_envs(spec, stage_id, problem) if runner == "package" else ()
             call = RunnerCall(runner, stage_id, spec_file, env=stage.env if env else None,
-                              envs=tuple(stage.envs or ()), junit=junit)
+                              envs=envs, junit=junit)
         else:
             commands = _commands(spec, stage_id, runner, problem)
         environment = lock = None
@@ -110,8 +113,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
             milestones=milestones,
             junit=call.junit if call and call.junit else (
                 stage.reports.junit if stage.reports else None),
-            artifacts=(spec.package.artifact,) if runner == "build" and spec.package.artifact
-            else (),
+            artifacts=_artifacts(spec, spec_file, runner, call),
             secrets=tuple(spec.package.secrets) if runner in DEPLOYING else (),
         ))
     if problems:
@@ -140,6 +142,42 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
     )
 
 
+def package_envs(spec: Spec, stage_id: str, problem: Problem) -> tuple[str, ...]:
+    """The environments a package stage packages: its `envs` (and `env`), else those the
+    pipeline's deploy/release stages deploy to, in pipeline order."""
+    stage = spec.pipeline.stages[stage_id]
+    envs = list(stage.envs or []) + ([stage.env] if stage.env else [])
+    if not envs:
+        envs = [spec.pipeline.stages[s].env or "" for s in stage_order(spec)
+                if spec.stage_runner(s) in DEPLOYING]
+    envs = [e for e in dict.fromkeys(envs) if e in spec.environments]
+    if not envs:
+        problem(("pipeline", "stages", stage_id),
+                f"stage '{stage_id}' runs 'package' but names no environments and no stage "
+                "deploys to one: set 'envs: [...]'")
+    return tuple(envs)
+
+
+def _artifacts(spec: Spec, spec_file: str, runner: str,
+               call: RunnerCall | None) -> tuple[str, ...]:
+    """Files a later job needs (GitLab passes only declared artifacts): the build's artifact,
+    and the package stage's per-environment outputs. Paths relative to the generated file."""
+    artifact = spec.package.artifact
+    if artifact is None or runner not in ("build", "package"):
+        return ()
+    base = posixpath.normpath(posixpath.join(posixpath.dirname(spec_file), artifact))
+    if runner == "build":
+        return (base,)
+    from superspec.package.plan import output_paths  # the package runner's own naming rule
+
+    assert call is not None
+    try:
+        outputs = output_paths(Path(base), list(call.envs), None)
+    except SuperspecError:
+        return ()
+    return tuple(outputs[env].as_posix() for env in call.envs)
+
+
 def _condition(spec: Spec, stage_id: str, names: dict[str, str],
                known: dict[str, Condition], problem: Problem) -> Condition:
     stage = spec.pipeline.stages[stage_id]
@@ -161,7 +199,7 @@ def _condition(spec: Spec, stage_id: str, names: dict[str, str],
         env_class = spec.environments[stage.env].class_
         return Condition(branches.env_branches(strategy, names, env_class))
     if runner == "package":
-        envs = [e for e in stage.envs or () if e in spec.environments]
+        envs = package_envs(spec, stage_id, lambda path, message: None)
         if envs:
             return Condition(branches.union(*(
                 branches.env_branches(strategy, names, spec.environments[e].class_)
