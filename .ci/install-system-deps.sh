@@ -8,7 +8,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 packages=(groovy maven maven-debian-helper libmaven-enforcer-plugin-java docker.io nginx rsync
-          wrk busybox-static zip unzip libmaven-dependency-plugin-java liblog4j1.2-java)
+          wrk busybox-static zip unzip libmaven-dependency-plugin-java liblog4j1.2-java git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
