@@ -62,6 +62,22 @@ def test_unchanged_entries_are_the_raw_bytes_of_the_base(project: Path, capsys) 
         assert jar.getinfo("superspec-package.json").date_time == (1980, 1, 1, 0, 0, 0)
 
 
+def test_replaced_entries_are_padded_to_512_bytes(project: Path, capsys) -> None:
+    """An alignment extra field (0xD935, as zipalign writes) pads a replaced entry, so runs
+    for several environments usually share one shifted central directory."""
+    assert run_cli(capsys, "package", "--all-envs", *spec_args(project)).code == 0
+    for env in ("test", "staging", "prod"):
+        with zipfile.ZipFile(project / "target" / f"payments-api-{env}.jar") as jar:
+            infos = jar.infolist()
+        index = [i.filename for i in infos].index(PROPS)
+        span = infos[index + 1].header_offset - infos[index].header_offset
+        assert span % 512 == 0
+        raw = (project / "target" / f"payments-api-{env}.jar").read_bytes()
+        local = infos[index].header_offset
+        name_len = int.from_bytes(raw[local + 26:local + 28], "little")
+        assert raw[local + 30 + name_len:local + 32 + name_len] == b"\x35\xd9"
+
+
 def test_a_stored_entry_is_replaced_stored(tmp_path: Path, project: Path, capsys) -> None:
     jar = tmp_path / "stored.jar"
     with zipfile.ZipFile(jar, "w", zipfile.ZIP_STORED) as archive:
@@ -94,6 +110,11 @@ def test_jar_tool_output_with_data_descriptors(tmp_path: Path, project: Path, ca
     base, packaged = raw_entries(jar), raw_entries(out)
     assert packaged["Main.class"] == base["Main.class"]
     assert run_cli(capsys, "package", "verify", str(jar), str(out)).code == 0
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(["jar", "xf", str(out)], cwd=unpacked, check=True)
+    assert "logging.level.root=INFO" in (unpacked / PROPS).read_text()
+    assert (unpacked / "Main.class").read_bytes() == (src / "Main.class").read_bytes()
 
 
 def test_output_is_deterministic(project: Path, tmp_path: Path, capsys) -> None:

@@ -11,7 +11,7 @@ import mmap
 import struct
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,7 @@ class ZipArchive:
     cd_offset: int
     cd_end: int
     contiguous: bool = False  # entries back to back in central-directory order, no zip64 fields
+    shifted: dict[tuple[Any, ...], bytes] = field(default_factory=dict)  # see zipwrite
 
     @cached_property
     def entries(self) -> list[ZipEntry]:

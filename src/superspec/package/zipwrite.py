@@ -32,6 +32,8 @@ from superspec.package.zipread import (
 )
 
 UNIX_FILE_0644 = 0o100644 << 16
+ALIGN = 512  # replaced entries are padded to a multiple of this (an 0xD935 extra field)
+HEADROOM = 64 * 1024 * 1024  # growth allowed before zip64 offsets could be needed
 _OFFSET = struct.Struct("<L")
 MADE_BY_UNIX = (3 << 8) | 20
 
@@ -58,7 +60,7 @@ def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str,
     out = _Out(src_fd, dst_fd)
     first = min((row[OFFSET] for row in archive.rows), default=archive.cd_offset)
     out.copy(0, first)  # bytes before the first entry (e.g. a launch script) stay as they are
-    if archive.contiguous and archive.cd_end < MAX32:
+    if archive.contiguous and archive.cd_end + HEADROOM < MAX32:
         directory = _write_contiguous(archive, out, replaced)
     else:
         directory = _write_each(archive, out, replaced)
@@ -76,30 +78,48 @@ def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str,
 
 
 def _write_contiguous(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
-    """Entries lie back to back: copy each run between replaced entries as one range, and shift
-    the offsets after a replaced entry by how much it grew or shrank."""
+    """Entries lie back to back: copy each run between replaced entries as one range. A replaced
+    entry is padded to a multiple of ALIGN bytes, so every environment of a run usually shifts
+    the entries after it by the same amount and shares one shifted central directory."""
     rows, count = archive.rows, len(archive.rows)
-    directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
     hits = [i for i, name in enumerate(archive.names) if name in replaced] if replaced else []
-    start, delta, patch = 0, 0, _OFFSET.pack_into
+    start, deltas, records = 0, [], {}
     for index in hits + [count]:
         if index > start:
             out.copy(rows[start][OFFSET], rows[index - 1][END])
-            if delta:
-                if rows[index - 1][OFFSET] + delta >= MAX32:
-                    raise ValueError("zip64 offsets needed")  # pragma: no cover - >4 GiB
-                for row in rows[start:index]:
-                    patch(directory, row[CD_POS] + 42, row[OFFSET] + delta)
         if index == count:
             break
         entry = archive.entry(index)
-        record = out.write_entry(_replacement(entry, replaced[entry.name]), replaced[entry.name])
-        if len(record) != entry.cd_len:  # pragma: no cover - records keep their length
-            raise ValueError("central record length changed")
-        directory[entry.cd_pos:entry.cd_pos + entry.cd_len] = record
-        delta = out.pos - entry.end
+        records[entry.cd_pos] = out.write_entry(
+            _replacement(entry, replaced[entry.name]), replaced[entry.name], align=ALIGN)
+        if len(records[entry.cd_pos]) != entry.cd_len:  # pragma: no cover - same name and extra
+            raise ValueError(f"central record of {entry.name!r} changed length")
+        deltas.append(out.pos - entry.end)
         start = index + 1
+    directory = bytearray(_shifted_directory(archive, tuple(hits), tuple(deltas)))
+    for cd_pos, record in records.items():
+        directory[cd_pos:cd_pos + len(record)] = record
     return directory
+
+
+def _shifted_directory(archive: ZipArchive, hits: tuple[int, ...],
+                       deltas: tuple[int, ...]) -> bytes:
+    """The base's central directory with the offsets after each replaced entry shifted
+    (cached per archive: environments with the same shifts share it)."""
+    key = (hits, deltas)
+    cached = archive.shifted.get(key)
+    if cached is not None:
+        return cached
+    directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
+    rows, patch = archive.rows, _OFFSET.pack_into
+    bounds = [*hits[1:], len(rows)] if hits else []
+    for hit, delta, stop in zip(hits, deltas, bounds, strict=True):
+        if rows[stop - 1][OFFSET] + delta >= MAX32 if stop > hit + 1 else False:
+            raise ValueError("zip64 offsets needed")  # pragma: no cover - kept out by write_zip
+        for row in rows[hit + 1:stop]:
+            patch(directory, row[CD_POS] + 42, row[OFFSET] + delta)
+    archive.shifted[key] = bytes(directory)
+    return archive.shifted[key]
 
 
 def _write_each(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
@@ -142,8 +162,10 @@ def _replacement(entry: ZipEntry, data: bytes) -> ZipEntry:
 class _Out(RangeWriter):
     """The output zip: raw ranges plus freshly written entries."""
 
-    def write_entry(self, entry: ZipEntry, data: bytes) -> bytes:
-        """Write a local header and the (compressed) data; return the central record."""
+    def write_entry(self, entry: ZipEntry, data: bytes, align: int = 0) -> bytes:
+        """Write a local header and the (compressed) data; return the central record. With
+        ``align``, the local header carries an alignment extra field (tag 0xD935, as zipalign
+        writes it) that pads the entry to a multiple of ``align`` bytes."""
         body = data
         if entry.method == 8:
             packer = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -156,9 +178,13 @@ class _Out(RangeWriter):
                         len(body), len(data), entry.internal_attr, entry.external_attr,
                         entry.extra, entry.comment, 0, 0, 0)
         offset = self.pos
+        extra = b""
+        if align:
+            size = LOCAL.size + len(full.raw_name) + len(body) + 6
+            extra = struct.pack("<3H", 0xD935, 2 + (-size % align), align) + bytes(-size % align)
         self.write(LOCAL.pack(SIG_LOCAL, full.version_needed, full.flags, full.method,
                               full.dos_time, full.dos_date, crc, len(body), len(data),
-                              len(full.raw_name), 0) + full.raw_name + body)
+                              len(full.raw_name), len(extra)) + full.raw_name + extra + body)
         return _central(full, offset)
 
 
