@@ -6,9 +6,8 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
-from superspec.errors import SpecError, SuperspecError
+from superspec.errors import SpecError
 from superspec.render import branches
 from superspec.render.branches import Condition
 from superspec.render.plan import (
@@ -168,14 +167,25 @@ def _artifacts(spec: Spec, spec_file: str, runner: str,
     base = posixpath.normpath(posixpath.join(posixpath.dirname(spec_file), artifact))
     if runner == "build":
         return (base,)
-    from superspec.package.plan import output_paths  # the package runner's own naming rule
-
     assert call is not None
-    try:
-        outputs = output_paths(Path(base), list(call.envs), None)
-    except SuperspecError:
-        return ()
-    return tuple(outputs[env].as_posix() for env in call.envs)
+    return tuple(package_output(base, env) for env in call.envs)
+
+
+# the package runner's default output names (superspec package; test_plan.py compares them)
+_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".jar", ".war", ".ear", ".zip", ".whl")
+
+
+def package_output(base: str, env: str) -> str:
+    """Where `superspec package --env ENV` writes by default: `<stem>-<env><suffix>` beside
+    the base artifact; a wheel keeps its name in a directory per environment."""
+    where, name = posixpath.split(base)
+    if name.lower().endswith(".whl"):
+        return posixpath.join(where, env, name)
+    for suffix in _ARCHIVE_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return posixpath.join(where, f"{name[: -len(suffix)]}-{env}{name[-len(suffix):]}")
+    stem, suffix = posixpath.splitext(name)
+    return posixpath.join(where, f"{stem}-{env}{suffix}")
 
 
 def _condition(spec: Spec, stage_id: str, names: dict[str, str],
