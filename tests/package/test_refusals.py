@@ -63,6 +63,15 @@ def truncated(build: Callable[[Path], Path], cut: int) -> Callable[[Path], Path]
     return make
 
 
+def local_name_changed(dest: Path) -> Path:
+    path = zip_with((PROPS, b"a" * 100))(dest)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x03\x04", 1)  # the second entry's local header
+    data[at + 30:at + 31] = b"X"
+    path.write_bytes(bytes(data))
+    return path
+
+
 def big_tar(dest: Path) -> Path:
     return make_tar(dest / "app.tar", gz=False)
 
@@ -100,6 +109,9 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "zip truncated": (truncated(zip_with((PROPS, b"a" * 100)), 120),
                       "corrupt zip archive: no end-of-central-directory record (not a zip file, "
                       "or truncated)"),
+    "zip local header": (local_name_changed,
+                         f"corrupt zip archive: entry '{PROPS}': local header names a different "
+                         "entry"),
     "zip signed": (zip_with(("META-INF/APP.SF", b"sig"), ("META-INF/APP.RSA", b"key")),
                    "the base is a signed jar (META-INF/APP.RSA); changing any entry would "
                    "invalidate its signature: package before signing"),

@@ -258,3 +258,40 @@ def test_wheel_record_and_manifest_location(tmp_path: Path, capsys) -> None:
     assert (target / "billing" / "app.conf").read_text() == "pool=20\n"
     assert (target / "billing-1.0.dist-info" / "superspec-package.json").is_file()
     assert not (target / "superspec-package.json").exists()
+
+
+def _with_gap(jar: Path, after: int, gap: bytes) -> bytes:
+    """The jar with ``gap`` inserted after entry number ``after``; offsets fixed up."""
+    data = bytearray(jar.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    count = int.from_bytes(data[end + 10:end + 12], "little")
+    cd_offset = int.from_bytes(data[end + 16:end + 20], "little")
+    with zipfile.ZipFile(jar) as archive:
+        infos = archive.infolist()
+    insert_at = infos[after + 1].header_offset
+    pos = cd_offset
+    for _ in range(count):
+        offset = int.from_bytes(data[pos + 42:pos + 46], "little")
+        if offset >= insert_at:
+            data[pos + 42:pos + 46] = (offset + len(gap)).to_bytes(4, "little")
+        n, e, c = (int.from_bytes(data[pos + k:pos + k + 2], "little") for k in (28, 30, 32))
+        pos += 46 + n + e + c
+    data[end + 16:end + 20] = (cd_offset + len(gap)).to_bytes(4, "little")
+    return bytes(data[:insert_at] + gap + data[insert_at:])
+
+
+def test_unused_bytes_between_entries(tmp_path: Path, project: Path, capsys) -> None:
+    """Entries in order but not back to back: the fast copy is redone entry by entry, and the
+    unused bytes are not carried over."""
+    jar = make_jar(tmp_path / "plain.jar", classes=5)
+    gapped = tmp_path / "gapped.jar"
+    gapped.write_bytes(_with_gap(jar, 3, b"UNREFERENCED-BYTES" * 10))
+    assert zipfile.ZipFile(gapped).testzip() is None
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(gapped),
+                  *spec_args(project))
+    assert run.code == 0, run.err
+    out = tmp_path / "gapped-prod.jar"
+    assert b"UNREFERENCED-BYTES" not in out.read_bytes()
+    assert subprocess.run(["unzip", "-tq", str(out)], capture_output=True).returncode == 0
+    assert "maximum-pool-size=50" in zipfile.ZipFile(out).read(PROPS).decode()
+    assert run_cli(capsys, "package", "verify", str(gapped), str(out)).code == 0

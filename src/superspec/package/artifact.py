@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import mmap
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,10 +62,12 @@ def detect(path: Path, display: str) -> str:
 Archive = ZipArchive | TarArchive | DirArchive
 
 
-def open_artifact(path: Path, display: str) -> tuple[str, Archive]:
+def open_artifact(path: Path, display: str, *, check: bool = True) -> tuple[str, Archive]:
+    """Open and check the artifact. ``check=False`` defers a zip's local-header check to
+    write_outputs, which runs it while the outputs are already being copied."""
     kind = detect(path, display)
     if kind == "zip":
-        return kind, open_zip(path, display)
+        return kind, open_zip(path, display, check=check)
     if kind in ("tar", "targz"):
         return kind, open_tar(path, display, gz=kind == "targz")
     return kind, open_dir(path, display)
@@ -109,21 +112,39 @@ def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> N
             write_targz(archive, [(h, (job.replaced, job.added))
                                   for h, job in zip(handles, jobs, strict=True)], epoch)
         return
+    if isinstance(archive, ZipArchive):
+        _write_zips(archive, jobs, epoch)
+        return
+    assert isinstance(archive, TarArchive)
     with open(archive.path, "rb") as src:
-        def write(job: Job) -> None:
+        for job in jobs:
             with open(job.tmp, "wb") as dst:
-                if isinstance(archive, ZipArchive):
-                    write_zip(archive, src.fileno(), dst.fileno(), job.replaced,
-                              [NewEntry(n, d) for n, d in job.added], dos_stamp(epoch))
-                else:
-                    assert isinstance(archive, TarArchive)
-                    write_tar(archive, src.fileno(), dst.fileno(), (job.replaced, job.added),
-                              epoch)
+                write_tar(archive, src.fileno(), dst.fileno(), (job.replaced, job.added), epoch)
 
-        # the copies run in the kernel without the GIL: one output per core at a time
-        workers = max(1, min(len(jobs), os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(write, job) for job in jobs]:
+
+def _write_zips(archive: ZipArchive, jobs: list[Job], epoch: int) -> None:
+    """One output per core at a time (the copies run in the kernel without the GIL), while this
+    thread checks the base's local headers; the outputs are finished only once it passed."""
+    done, passed = threading.Event(), threading.Event()
+
+    def checked() -> bool:
+        done.wait()
+        return passed.is_set()
+
+    def write(src: int, job: Job) -> None:
+        with open(job.tmp, "wb") as dst:
+            write_zip(archive, src, dst.fileno(), job.replaced,
+                      [NewEntry(n, d) for n, d in job.added], dos_stamp(epoch), checked)
+
+    with open(archive.path, "rb") as src, ThreadPoolExecutor(
+            max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        futures = [pool.submit(write, src.fileno(), job) for job in jobs]
+        try:
+            archive.check()
+            passed.set()
+        finally:
+            done.set()
+            for future in futures:
                 future.result()
 
 

@@ -70,7 +70,7 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
     targets = output_paths(base, envs, out)
     # a file's digest is computed on another core while the base is parsed and copied
     early = _Digest(lambda: kinds.file_sha256(base)) if base.is_file() else None
-    kind, archive = kinds.open_artifact(base, display)
+    kind, archive = kinds.open_artifact(base, display, check=False)
     try:
         existing = kinds.entry_kinds(archive)
         _check_base(kind, existing, display)

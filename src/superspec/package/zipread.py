@@ -1,14 +1,16 @@
 """Read a zip-family archive (jar, war, ear, zip, whl) down to each entry's raw byte span.
 
-Nothing is decompressed: the central directory is parsed, every local header is checked against
-it, and each entry's span (local header + compressed data + data descriptor) is located so that
-a writer can copy it verbatim. Zip64 archives are understood. Anything inconsistent is refused.
+Nothing is decompressed: the central directory is parsed here; zipcheck.py then checks every
+local header against it and locates each entry's span (local header + compressed data + data
+descriptor) so that a writer can copy it verbatim. Zip64 archives are understood. Anything
+inconsistent is refused. The check can run while the writers already copy (see artifact.py).
 """
 
 from __future__ import annotations
 
 import mmap
 import struct
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from superspec.errors import InputError, Location
-from superspec.package.names import check_link, check_names, check_unique
+from superspec.package.names import check_names, check_unique
 
 EOCD = struct.Struct("<4s4H2LH")  # sig, disk, cd disk, n here, n total, cd size, cd offset, clen
 ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -72,10 +74,11 @@ class ZipEntry:
                 self.internal_attr, self.external_attr, self.extra, self.comment)
 
 
-# One row per entry, the ZipEntry fields after ``name``, in order (tuples are cheap to build for
-# tens of thousands of entries; ZipEntry objects are made only when asked for).
+# One row per entry: the ZipEntry fields after ``name`` except data_start and end, in order
+# (tuples are cheap to build for tens of thousands of entries; ZipEntry objects are made only
+# when asked for). data_start and end come from the local headers, once checked.
 Row = tuple[Any, ...]
-OFFSET, END, CD_POS = 14, 16, 17
+OFFSET, CD_POS, WIDE = 14, 15, 17
 
 
 @dataclass
@@ -88,15 +91,35 @@ class ZipArchive:
     comment: bytes
     cd_offset: int
     cd_end: int
-    contiguous: bool = False  # entries back to back in central-directory order, no zip64 fields
+    ascending: bool = False  # offsets grow in central-directory order and no zip64 fields
+    # set by check(): where each entry's data starts and where its span ends
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    checked: bool = False
+    contiguous: bool = False  # entries back to back in central-directory order (after check)
     shifted: dict[tuple[Any, ...], bytes] = field(default_factory=dict)  # see zipwrite
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check(self) -> None:
+        """Check every local header, span and link (once; safe to call from several threads)."""
+        with self._lock:
+            if not self.checked:
+                from superspec.package.zipcheck import check_archive
+
+                check_archive(self)
+                self.checked = True
 
     @cached_property
     def entries(self) -> list[ZipEntry]:
-        return [ZipEntry(name, *row) for name, row in zip(self.names, self.rows, strict=True)]
+        self.check()
+        return [self.entry(i) for i in range(len(self.rows))]
 
     def entry(self, index: int) -> ZipEntry:
-        return ZipEntry(self.names[index], *self.rows[index])
+        """The entry's fields; data_start and end are 0 until check() ran."""
+        row = self.rows[index]
+        start, end = (self.starts[index], self.ends[index]) if self.starts else (0, 0)
+        return ZipEntry(self.names[index], *row[:CD_POS], start, end,  # type: ignore[call-arg]
+                        *row[CD_POS:])
 
     def by_name(self) -> dict[str, ZipEntry]:
         return {e.name: e for e in self.entries}
@@ -109,6 +132,8 @@ class ZipArchive:
 
     def data(self, entry: ZipEntry) -> bytes:
         """The entry's uncompressed bytes (for small entries: links, manifests, verify)."""
+        if not entry.data_start:
+            raise ValueError(f"{entry.name!r}: read before the archive was checked")
         raw = self.mm[entry.data_start:entry.data_start + entry.csize]
         if entry.method == 0:
             data = bytes(raw)
@@ -132,9 +157,9 @@ class ZipArchive:
         return InputError(f"corrupt zip archive: {what}", location=Location(self.display))
 
 
-def open_zip(path: Path, display: str | None = None) -> ZipArchive:
+def open_zip(path: Path, display: str | None = None, *, check: bool = True) -> ZipArchive:
     """Map and parse ``path``; raise InputError naming the archive (and entry) when it is unsafe
-    or corrupt."""
+    or corrupt. ``check=False`` leaves the local headers to a later ``archive.check()``."""
     display = display or str(path)
     with open(path, "rb") as handle:
         size = handle.seek(0, 2)
@@ -145,6 +170,8 @@ def open_zip(path: Path, display: str | None = None) -> ZipArchive:
         mm: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
     try:
         archive = _parse(path, display, mm)
+        if check:
+            archive.check()
     except BaseException:
         if isinstance(mm, mmap.mmap):
             mm.close()
@@ -182,16 +209,10 @@ def _parse(path: Path, display: str, mm: mmap.mmap | bytes) -> ZipArchive:
                       "data before the archive that its offsets do not count is not supported")
     names, rows = _central(mm, cd_offset, cd_end, count, display, corrupt)
     check_unique(names, display)
-    _check_spans(names, rows, cd_offset, corrupt)
     archive = ZipArchive(path, display, mm, names, rows, comment, cd_offset, cd_end)
-    pairs = zip(rows, rows[1:], strict=False)
-    archive.contiguous = all(a[END] == b[OFFSET] for a, b in pairs) and (
-        not rows or rows[-1][END] == cd_offset) and not any(row[-1] for row in rows)
-    for index, row in enumerate(rows):
-        if row[11] >> 28 == 0xA and row[1] >> 8 == 3:  # a Unix symlink
-            entry = archive.entry(index)
-            target = archive.data(entry).decode("utf-8", "surrogateescape")
-            check_link(entry.name, target, display)
+    offsets = [row[OFFSET] for row in rows]
+    archive.ascending = all(a < b for a, b in zip(offsets, offsets[1:], strict=False)) and (
+        not any(row[WIDE] for row in rows))
     return archive
 
 
@@ -200,7 +221,7 @@ def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
     cd = mm[cd_start:cd_end]
     names: list[str] = []
     rows: list[Row] = []
-    pos, unpack, lengths = 0, CENTRAL.unpack_from, _LOCAL_LENGTHS.unpack_from
+    pos, unpack = 0, CENTRAL.unpack_from
     for _ in range(count):
         whole = cd[pos:pos + 4] == SIG_CENTRAL and pos + CENTRAL.size <= len(cd)
         fields = unpack(cd, pos) if whole else None
@@ -220,18 +241,9 @@ def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
             stripped, usize, csize, offset = _strip_zip64(extra, usize, csize, offset, name,
                                                           corrupt)
             wide, extra = len(stripped) != len(extra), stripped
-        # the local header must agree with the central record (one slice: this loop is hot)
-        head = mm[offset:offset + 30 + nlen]
-        if head[:4] != SIG_LOCAL or head[30:] != raw_name or lengths(head, 26)[0] != nlen:
-            raise corrupt(_local_problem(head, name, offset))
-        data_start = offset + 30 + nlen + lengths(head, 26)[1]
-        end = data_start + csize
-        if flags & 0x08:
-            end += _descriptor_length(mm, end, mm[offset + 30 + nlen:data_start])
         names.append(name)
         rows.append((raw_name, made, needed, flags, method, dtime, ddate, crc, csize, usize,
-                     iattr, eattr, extra, comment, offset, data_start, end, record, pos - record,
-                     wide))
+                     iattr, eattr, extra, comment, offset, record, pos - record, wide))
     if pos != len(cd):
         raise corrupt("central directory size does not match its records")
     return check_names(names, display), rows
@@ -261,37 +273,3 @@ def _strip_zip64(extra: bytes, usize: int, csize: int, offset: int, name: str,
         pos += 4 + length
     kept += extra[pos:]
     return bytes(kept), usize, csize, offset
-
-
-def _local_problem(head: bytes, name: str, offset: int) -> str:
-    if head[:4] != SIG_LOCAL or len(head) < 30:
-        return f"entry {name!r}: no local header at offset {offset}"
-    return f"entry {name!r}: local header names a different entry"
-
-
-def _descriptor_length(mm: Buffer, at: int, local_extra: bytes) -> int:
-    """The data descriptor after an entry's data: optional signature, CRC, two sizes (8 bytes
-    each when the local header has a zip64 field)."""
-    zip64 = _has_tag(local_extra, 0x0001)
-    return (4 if mm[at:at + 4] == SIG_DESCRIPTOR else 0) + 4 + (16 if zip64 else 8)
-
-
-def _has_tag(extra: bytes, wanted: int) -> bool:
-    pos = 0
-    while pos + 4 <= len(extra):
-        tag, length = struct.unpack_from("<2H", extra, pos)
-        if tag == wanted:
-            return True
-        pos += 4 + length
-    return False
-
-
-def _check_spans(names: list[str], rows: list[Row], cd_offset: int, corrupt: Corrupt) -> None:
-    """Entries must lie before the central directory and must not overlap (zip-bomb layouts)."""
-    previous = -1
-    for index in sorted(range(len(rows)), key=lambda i: rows[i][OFFSET]):
-        if rows[index][END] > cd_offset:
-            raise corrupt(f"entry {names[index]!r} runs into the central directory")
-        if previous >= 0 and rows[index][OFFSET] < rows[previous][END]:
-            raise corrupt(f"entries {names[previous]!r} and {names[index]!r} overlap")
-        previous = index

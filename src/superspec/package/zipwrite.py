@@ -5,8 +5,10 @@ entries are compressed afresh, and a new central directory is written (zip64 whe
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from superspec.package.copyrange import RangeWriter
@@ -14,7 +16,6 @@ from superspec.package.lazydata import Data, resolve
 from superspec.package.zipread import (
     CD_POS,
     CENTRAL,
-    END,
     EOCD,
     LOCAL,
     MAX16,
@@ -55,15 +56,38 @@ def dos_stamp(epoch: int) -> tuple[int, int]:
 
 
 def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str, bytes],
-              added: list[NewEntry], stamp: tuple[int, int]) -> None:
-    """Write the packaged archive to ``dst_fd`` (positioned at 0)."""
-    out = _Out(src_fd, dst_fd)
+              added: list[NewEntry], stamp: tuple[int, int],
+              checked: Callable[[], bool] = lambda: True) -> None:
+    """Write the packaged archive to ``dst_fd`` (positioned at 0).
+
+    When the entries look back to back, the body is copied before the archive's local headers
+    are checked: ``checked()`` waits for that check and says whether it passed (if not, nothing
+    more is written; the caller removes the file). Should the entries turn out not to be back
+    to back after all, the output is rewritten entry by entry.
+    """
     first = min((row[OFFSET] for row in archive.rows), default=archive.cd_offset)
-    out.copy(0, first)  # bytes before the first entry (e.g. a launch script) stay as they are
-    if archive.contiguous and archive.cd_end + HEADROOM < MAX32:
+    if archive.ascending and archive.cd_end + HEADROOM < MAX32:
+        out = _Out(src_fd, dst_fd)
+        out.copy(0, first)  # bytes before the first entry (e.g. a launch script) stay as they are
         directory = _write_contiguous(archive, out, replaced)
-    else:
-        directory = _write_each(archive, out, replaced)
+        out.flush()
+        if not checked():
+            return
+        if archive.contiguous:
+            _finish(archive, out, directory, added, stamp)
+            return
+        os.ftruncate(dst_fd, 0)
+        os.lseek(dst_fd, 0, os.SEEK_SET)
+    elif not checked():
+        return
+    out = _Out(src_fd, dst_fd)
+    out.copy(0, first)
+    _finish(archive, out, _write_each(archive, out, replaced), added, stamp)
+
+
+def _finish(archive: ZipArchive, out: _Out, directory: bytearray, added: list[NewEntry],
+            stamp: tuple[int, int]) -> None:
+    """Added entries, the central directory and the end records."""
     for item in added:
         name = item.name.encode("utf-8")
         new = ZipEntry(item.name, name, MADE_BY_UNIX, 20, 0x800 if not name.isascii() else 0, 8,
@@ -72,29 +96,32 @@ def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str,
     out.flush()
     cd_offset = out.pos
     out.write(bytes(directory))
-    count = len(archive.entries) + len(added)
+    count = len(archive.rows) + len(added)
     _end_records(out, count, len(directory), cd_offset, archive.comment)
     out.flush()
 
 
 def _write_contiguous(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
-    """Entries lie back to back: copy each run between replaced entries as one range. A replaced
-    entry is padded to a multiple of ALIGN bytes, so every environment of a run usually shifts
-    the entries after it by the same amount and shares one shifted central directory."""
+    """Entries lie back to back (each ends where the next begins, the last at the central
+    directory): copy each run between replaced entries as one range. A replaced entry is padded
+    to a multiple of ALIGN bytes, so every environment of a run usually shifts the entries after
+    it by the same amount and shares one shifted central directory."""
     rows, count = archive.rows, len(archive.rows)
     hits = [i for i, name in enumerate(archive.names) if name in replaced] if replaced else []
     start, deltas, records = 0, [], {}
     for index in hits + [count]:
+        end = rows[index][OFFSET] if index < count else archive.cd_offset
         if index > start:
-            out.copy(rows[start][OFFSET], rows[index - 1][END])
+            out.copy(rows[start][OFFSET], end)
         if index == count:
             break
         entry = archive.entry(index)
+        following = rows[index + 1][OFFSET] if index + 1 < count else archive.cd_offset
         records[entry.cd_pos] = out.write_entry(
             _replacement(entry, replaced[entry.name]), replaced[entry.name], align=ALIGN)
         if len(records[entry.cd_pos]) != entry.cd_len:  # pragma: no cover - same name and extra
             raise ValueError(f"central record of {entry.name!r} changed length")
-        deltas.append(out.pos - entry.end)
+        deltas.append(out.pos - following)
         start = index + 1
     directory = bytearray(_shifted_directory(archive, tuple(hits), tuple(deltas)))
     for cd_pos, record in records.items():
