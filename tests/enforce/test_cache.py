@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -140,3 +141,37 @@ def test_an_input_changed_during_the_run_is_not_cached(project: Callable[..., Pa
     os.utime(d / "README.md", ns=(0, 0))
     run_enforce(effective, d, branch="main", maven_repo=None)
     assert run_enforce(effective, d, branch="main", maven_repo=None).cached
+
+
+FAST = ("import sys\n"
+        "from superspec.enforce.fastpath import main\n"
+        "code = main(sys.argv[1:])\n"
+        "heavy = sorted(m for m in ('click', 'pydantic', 'yaml', 'rich') if m in sys.modules)\n"
+        "sys.stderr.write(f'imported: {heavy}\\n')\n"
+        "sys.exit(99 if code is None else code)\n")
+
+
+def _fast(d: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("BRANCH_NAME", "CI_COMMIT_REF_NAME")}
+    env["SUPERSPEC_CACHE_DIR"] = str(d / ".cache-test")
+    return subprocess.run([sys.executable, "-c", FAST, *args], capture_output=True, text=True,
+                          cwd=d, env=env)
+
+
+def test_fast_path_answers_like_the_cli_without_click(project: Callable[..., Path]) -> None:
+    d = project({"requireFilesExist": {"files": ["missing.txt"]}})
+    assert _fast(d, "enforce", "--branch", "main").returncode == 99  # nothing cached yet
+    cli = run_cli("enforce", "--branch", "main", cwd=d)
+    cached = run_cli("enforce", "--branch", "main", cwd=d)
+    fast = _fast(d, "enforce", "--branch=main")
+    assert (fast.returncode, fast.stdout) == (cached.returncode, cached.stdout) == (
+        1, cli.stdout + "(cached: no input changed since the last check; --no-cache re-checks)\n")
+    assert fast.stderr == "error: enforce failed: requireFilesExist\nimported: []\n"
+    run_cli("enforce", "--branch", "main", "--format", "json", cwd=d)
+    fast_json = _fast(d, "enforce", "--format", "json", "--branch", "main")
+    assert json.loads(fast_json.stdout)["cached"] is True
+    for args in (("enforce", "--no-cache"), ("enforce", "--help"), ("enforce", "--bogus"),
+                 ("validate",), ("enforce", "--branch")):
+        assert _fast(d, *args).returncode == 99, args

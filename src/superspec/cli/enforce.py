@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -47,17 +44,18 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
     """
     from superspec.enforce import cache
     from superspec.enforce.branch import current_branch
+    from superspec.enforce.fastpath import CACHED_NOTE, cached_answer, default_project, text_variant
 
-    project = project_dir if project_dir is not None else (spec.parent if spec.parent != Path("")
-                                                           else Path("."))
-    variant = _text_variant()
-    key = None
     if not no_cache:
-        key = cache.entry_key(spec, project, maven_repo, current_branch(project, branch), layers)
-        hit = cache.lookup(project, key)
-        if hit is not None:
-            _answer_from_cache(hit, project, key, variant, output_format, report_junit)
+        answer = cached_answer(spec, layers, project_dir, maven_repo, branch, output_format,
+                               report_junit)
+        if answer is not None:
+            click.echo(answer[0], nl=False)
+            _verdict(not answer[1], answer[1])
             return
+    project = default_project(spec, project_dir)
+    key = None if no_cache else cache.entry_key(spec, project, maven_repo,
+                                                 current_branch(project, branch), layers)
 
     from superspec.cli.options import load
     from superspec.enforce.runner import run_enforce
@@ -76,6 +74,7 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
     else:
         from superspec.enforce.reports import render_text
 
+        variant = text_variant()
         width, color = (int(p) for p in variant.split(":"))
         rendered = render_text(report, width=width, color=bool(color))
         if key is not None:
@@ -86,52 +85,8 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
     _verdict(report.passed, [r.id for r in report.rule_results if r.failing])
 
 
-CACHED_NOTE = "(cached: no input changed since the last check; --no-cache re-checks)"
-
-
-def _answer_from_cache(hit: dict[str, Any], project: Path, key: str, variant: str,
-                       output_format: str, report_junit: Path | None) -> None:
-    """Print a cached verdict. Works on the stored JSON; the report objects, rich and the spec
-    model are imported only when something must be rendered anew."""
-    from superspec.enforce import cache
-
-    data = {**hit["report"], "cached": True}
-    if report_junit is not None:
-        from superspec.enforce.model import EnforceReport
-        from superspec.enforce.reports import write_junit
-
-        write_junit(EnforceReport.from_json(data, cached=True), report_junit)
-    if output_format == "json":
-        import json
-
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
-    else:
-        rendered = hit.get("rendered", {}).get(variant)
-        if rendered is None:
-            from superspec.enforce.model import EnforceReport
-            from superspec.enforce.reports import render_text
-
-            width, color = (int(p) for p in variant.split(":"))
-            rendered = render_text(EnforceReport.from_json(data), width=width, color=bool(color))
-            cache.remember_rendering(project, key, variant, rendered)
-        click.echo(rendered, nl=False)
-        click.echo(CACHED_NOTE)
-    _verdict(bool(data["passed"]), list(hit.get("failing", [])))
-
-
 def _verdict(passed: bool, failing: list[str]) -> None:
     if not passed:
         from superspec.errors import RuleFailure
 
         raise RuleFailure(f"enforce failed: {', '.join(failing)}")
-
-
-def _text_variant() -> str:
-    """Width and colour of the text report, as 'width:color' (cached renderings are per variant)."""
-    if sys.stdout.isatty():
-        import shutil
-
-        color = "NO_COLOR" not in os.environ
-        return f"{shutil.get_terminal_size().columns}:{int(color)}"
-    columns = os.environ.get("COLUMNS", "")
-    return f"{int(columns) if columns.isdigit() else 100}:0"

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 TOOLS: dict[str, tuple[str, ...]] = {
@@ -37,14 +36,23 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT = 120.0
 
 
-@dataclass(frozen=True)
 class ToolVersion:
-    """``version`` None: not installed (``detail`` says why)."""
+    """``version`` None: not installed (``detail`` says why). A plain class: the cached path
+    imports this module and must not pay for dataclasses or typing."""
 
-    tool: str
-    version: str | None
-    path: str | None
-    detail: str = ""
+    __slots__ = ("tool", "version", "path", "detail")
+
+    def __init__(self, tool: str, version: str | None, path: str | None,
+                 detail: str = "") -> None:
+        self.tool, self.version, self.path, self.detail = tool, version, path, detail
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ToolVersion) and (self.tool, self.version, self.path,
+                                                   self.detail) == (other.tool, other.version,
+                                                                    other.path, other.detail)
+
+    def __repr__(self) -> str:
+        return f"ToolVersion({self.tool!r}, {self.version!r}, {self.path!r}, {self.detail!r})"
 
 
 def binary(tool: str) -> str | None:
