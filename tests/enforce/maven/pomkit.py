@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -26,7 +27,7 @@ def dep(coord: str, scope: str = "", optional: bool = False, exclusions: tuple[s
     return f"<dependency>{body}</dependency>"
 
 
-def pom(coord: str, deps: list[str] = (), managed: list[str] = (), parent: str = "",
+def pom(coord: str, deps: Sequence[str] = (), managed: Sequence[str] = (), parent: str = "",
         properties: dict[str, str] | None = None, extra: str = "", packaging: str = "") -> str:
     g, a, v = coord.split(":")
     lines = ['<?xml version="1.0"?>', '<project xmlns="http://maven.apache.org/POM/4.0.0">',
