@@ -187,3 +187,13 @@ def test_duplicate_classes_in_debian_jars() -> None:
     assert check(BanDuplicateClasses(), {"ignoreWhenIdentical": True,
                                          "ignoreClasses": ["org.apache.commons.logging.*"]},
                  g) == []
+
+
+def test_convergence_prunes_paths_not_packages() -> None:
+    # o is an optional direct dependency, and also a plain dependency of a: only the optional
+    # path is pruned, so x's version below a -> o still counts
+    o = c("com.acme:o", "1.0")
+    g = graph(edge(o, optional=True), edge(A), edge(A, o), edge(A, o, X11), edge(B),
+              edge(B, X10))
+    assert [v.split("\n")[0] for v in check(DependencyConvergence(), {}, g)] == [
+        "dependency convergence error for org.x:x: 2 versions (1.0, 1.1)"]

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 from superspec.enforce import patterns
-from superspec.enforce.graph import Dependency, DependencyGraph
+from superspec.enforce.graph import Coordinate, Dependency, DependencyGraph
 
 Patterns = Annotated[list[str], AfterValidator(patterns.validate)]
 _TIMESTAMP = re.compile(r"^(.*)-(\d{8}\.\d{6})-(\d+)$")
@@ -33,15 +33,19 @@ def checked(graph: DependencyGraph, search_transitive: bool = True) -> list[Depe
 
 def maven_classpath_edges(graph: DependencyGraph) -> list[Dependency]:
     """Edges Enforcer 3.1.0's convergence and upper-bound rules collect: compile/runtime scope,
-    not optional, and not below an edge that is pruned for those reasons."""
-    pruned = {d.coordinate for d in graph.dependencies
-              if d.coordinate.scope not in ("compile", "runtime") or d.optional}
+    not optional, and not below an edge that is pruned for those reasons (a path is pruned with
+    everything under it, as Maven's collector drops the node and its subtree)."""
+    pruned: set[tuple[Coordinate, ...]] = set()
     out = []
-    for dep in graph.dependencies:
-        if dep.coordinate in pruned or any(c in pruned for c in dep.path[1:]):
+    for dep in sorted(graph.dependencies, key=lambda d: len(d.path)):
+        full = dep.path + (dep.coordinate,)
+        if dep.coordinate.scope not in ("compile", "runtime") or dep.optional \
+                or dep.path in pruned:
+            pruned.add(full)
             continue
         out.append(dep)
-    return out
+    order = {id(d): i for i, d in enumerate(graph.dependencies)}
+    return sorted(out, key=lambda d: order[id(d)])
 
 
 def trails(deps: list[Dependency]) -> str:
