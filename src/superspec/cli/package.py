@@ -46,6 +46,7 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
       superspec package --all-envs --artifact target/app.jar --out dist/
       superspec package --env test --image registry.example/app:1.4.2
       superspec package verify target/app.jar target/app-prod.jar
+      superspec package verify --image registry.example/app:1.4.2 registry.example/app:1.4.2-test
 
     Progress goes to stderr; --format json prints the results on stdout.
     """
