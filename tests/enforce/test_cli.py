@@ -261,3 +261,11 @@ def test_maven_reader_warnings_reach_every_report(project: Callable[..., Path],
     assert suite is not None and suite.findtext("system-err") == f"warning: {warning}"
     text = run_cli("enforce", "--maven-repo", repo, "--no-cache", cwd=d).stdout
     assert f"warning: {warning}\n" in text
+
+
+def test_markup_in_names_is_printed_verbatim(project: Callable[..., Path]) -> None:
+    d = project({"requireFilesExist": {"files": ["[red]x[/]"]}})
+    proc = run_cli("enforce", "--branch", "fix/[/]-[bold]", "--no-cache", cwd=d)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert _lines(proc.stdout)[0] == "superspec enforce: demo (branch fix/[/]-[bold])"
+    assert "  - required file is missing: [red]x[/]" in _lines(proc.stdout)

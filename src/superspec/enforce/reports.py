@@ -81,8 +81,9 @@ def render_text(report: EnforceReport, width: int = 100, color: bool = False) ->
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
                       highlight=False, emoji=False, color_system="standard" if color else None)
-    table = Table(title=f"superspec enforce: {report.project}"
-                        + (f" (branch {report.branch})" if report.branch else ""),
+    # every value goes in as Text: a branch or project name is never read as rich markup
+    table = Table(title=Text(f"superspec enforce: {report.project}"
+                             + (f" (branch {report.branch})" if report.branch else "")),
                   title_justify="left")
     table.add_column("rule")
     table.add_column("level")
@@ -92,8 +93,8 @@ def render_text(report: EnforceReport, width: int = 100, color: bool = False) ->
         status = r.status.upper() if r.status in ("fail", "error") else r.status
         if r.status == "fail" and r.level == "warn":
             status = "WARN"
-        table.add_row(r.id, r.level, Text(status, style=_STYLE[r.status]),
-                      str(len(r.violations)) if r.violations else "")
+        table.add_row(Text(r.id), Text(r.level), Text(status, style=_STYLE[r.status]),
+                      Text(str(len(r.violations)) if r.violations else ""))
     console.print(table)
     for r in report.rule_results:
         if r.status in ("fail", "error") or r.detail:
