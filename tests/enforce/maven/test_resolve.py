@@ -148,3 +148,23 @@ def test_test_jar_is_its_own_package_beside_the_main_jar(repo: Repo, project) ->
     graph = read_maven_project(d, repo.root)
     assert resolved(graph) == {"x:lib": "1:compile", "x:lib:tests": "1:test"}
     assert graph.resolved["x:lib:tests"].artifact == repo.root / "x/lib/1/lib-1-tests.jar"
+
+
+def test_timestamped_snapshot_lives_in_the_snapshot_directory(repo: Repo, project) -> None:
+    d = repo.root / "x/lib/1.0-SNAPSHOT"
+    d.mkdir(parents=True)
+    (d / "lib-1.0-20240101.120000-3.pom").write_text(pom("x:lib:1.0-20240101.120000-3"))
+    (d / "lib-1.0-20240101.120000-3.jar").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    app = project(pom("p:app:1", [dep("x:lib:1.0-20240101.120000-3")]))
+    graph = read_maven_project(app, repo.root)
+    assert resolved(graph) == {"x:lib": "1.0-20240101.120000-3:compile"}
+    assert graph.resolved["x:lib"].artifact == d / "lib-1.0-20240101.120000-3.jar"
+
+
+def test_ci_friendly_project_version(repo: Repo, project) -> None:
+    repo.add("x:lib:2.1-rc")
+    app = project(pom("p:app:${revision}${changelist}", [dep("x:lib:${project.version}")],
+                      properties={"revision": "2.1", "changelist": "-rc"}))
+    graph = read_maven_project(app, repo.root)
+    assert str(graph.root) == "p:app:2.1-rc"
+    assert resolved(graph) == {"x:lib": "2.1-rc:compile"}

@@ -194,6 +194,11 @@ class ModelBuilder:
                 deps.setdefault(d.management_key, d)
             for d in own_managed:
                 managed.setdefault(d.management_key, d)
+        if "${" in model.version or "${" in model.group:  # CI-friendly ${revision}
+            own = Interpolator(Model(model.group, model.artifact, "", model.packaging,
+                                     model.where, properties=model.properties), raw)
+            model.version = own.text(model.version) or model.version
+            model.group = own.text(model.group) or model.group
         interp = Interpolator(model, raw)
         model.dependencies = [interp.dep(d) for d in deps.values()]
         model.management = self._imports([interp.dep(d) for d in managed.values()], importing,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from superspec.enforce.maven.versions import ComparableVersion, VersionRange
@@ -14,6 +15,16 @@ _HANDLERS = {
     "bundle": ("jar", ""), "java-source": ("jar", "sources"), "javadoc": ("jar", "javadoc"),
     "war": ("war", ""), "ear": ("ear", ""), "rar": ("rar", ""),
 }
+
+
+_TIMESTAMPED = re.compile(r"^(.*)-(\d{8}\.\d{6})-(\d+)$")
+
+
+def base_version(version: str) -> str:
+    """A timestamped snapshot (``1.0-20240101.120000-3``) lives in the ``1.0-SNAPSHOT``
+    directory; every other version in its own."""
+    m = _TIMESTAMPED.match(version)
+    return f"{m.group(1)}-SNAPSHOT" if m else version
 
 
 def extension_and_classifier(type_: str, classifier: str) -> tuple[str, str]:
@@ -33,16 +44,17 @@ class Repository:
         return str(path).startswith(self._absolute)
 
     def _dir(self, group: str, artifact: str, version: str) -> Path:
-        return self.root.joinpath(*group.split("."), artifact, version)
+        return self.root.joinpath(*group.split("."), artifact, base_version(version))
 
     def relative_pom(self, group: str, artifact: str, version: str) -> str:
-        return "/".join([*group.split("."), artifact, version, f"{artifact}-{version}.pom"])
+        return "/".join([*group.split("."), artifact, base_version(version),
+                         f"{artifact}-{version}.pom"])
 
     def pom(self, group: str, artifact: str, version: str) -> Path | None:
         key = (group, artifact, version)
         if key not in self._poms:
-            name = f"{self._absolute}{group.replace('.', '/')}/{artifact}/{version}/" \
-                   f"{artifact}-{version}.pom"
+            name = f"{self._absolute}{group.replace('.', '/')}/{artifact}/" \
+                   f"{base_version(version)}/{artifact}-{version}.pom"
             self._poms[key] = Path(name) if os.path.isfile(name) else None
         return self._poms[key]
 
