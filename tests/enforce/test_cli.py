@@ -269,3 +269,13 @@ def test_markup_in_names_is_printed_verbatim(project: Callable[..., Path]) -> No
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert _lines(proc.stdout)[0] == "superspec enforce: demo (branch fix/[/]-[bold])"
     assert "  - required file is missing: [red]x[/]" in _lines(proc.stdout)
+
+
+def test_junit_stays_parseable_with_control_characters(project: Callable[..., Path],
+                                                       tmp_path: Path) -> None:
+    d = project({"requireFilesExist": {"files": ["bad\x01name"]}})
+    junit = tmp_path / "j.xml"
+    run_cli("enforce", "--branch", "main\x02", "--report-junit", junit, "--no-cache", cwd=d)
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.findtext("testcase/failure") == "- required file is missing: bad\ufffdname"

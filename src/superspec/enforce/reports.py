@@ -8,12 +8,20 @@ every violation with its dependency path; error -> <error>; onlyWhen skip -> <sk
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from superspec.enforce.model import EnforceReport, RuleResult
 
 SUITE = "superspec.enforce"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    """Characters XML 1.0 cannot hold (control characters from a file name, say) become U+FFFD:
+    a report Jenkins cannot parse would hide every result."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def violations_text(result: RuleResult) -> str:
@@ -33,25 +41,25 @@ def junit_xml(report: EnforceReport) -> bytes:
     suites = ET.Element("testsuites", attrs)
     suite = ET.SubElement(suites, "testsuite", attrs)
     properties = ET.SubElement(suite, "properties")
-    ET.SubElement(properties, "property", {"name": "project", "value": report.project})
-    ET.SubElement(properties, "property", {"name": "branch", "value": report.branch or ""})
+    ET.SubElement(properties, "property", {"name": "project", "value": _x(report.project)})
+    ET.SubElement(properties, "property", {"name": "branch", "value": _x(report.branch or "")})
     for result in report.rule_results:
-        case = ET.SubElement(suite, "testcase", {"classname": f"{SUITE}.{report.project}",
-                                                 "name": result.id})
+        case = ET.SubElement(suite, "testcase", {"classname": _x(f"{SUITE}.{report.project}"),
+                                                 "name": _x(result.id)})
         if result.status == "fail":
             count = len(result.violations)
             failure = ET.SubElement(case, "failure", {
                 "type": result.level,
                 "message": f"{count} violation{'s' if count != 1 else ''} ({result.level})"})
-            failure.text = violations_text(result)
+            failure.text = _x(violations_text(result))
         elif result.status == "error":
-            error = ET.SubElement(case, "error", {"type": "error", "message": result.detail})
-            error.text = result.detail
+            error = ET.SubElement(case, "error", {"type": "error", "message": _x(result.detail)})
+            error.text = _x(result.detail)
         elif result.status == "skip":
-            ET.SubElement(case, "skipped", {"message": result.detail})
+            ET.SubElement(case, "skipped", {"message": _x(result.detail)})
     if report.warnings:
-        ET.SubElement(suite, "system-err").text = "\n".join(
-            f"warning: {w}" for w in report.warnings)
+        ET.SubElement(suite, "system-err").text = _x("\n".join(
+            f"warning: {w}" for w in report.warnings))
     ET.indent(suites)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
 
