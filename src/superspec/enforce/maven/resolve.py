@@ -92,7 +92,7 @@ class _Resolver:
 
     def version_of(self, d: Dep) -> str:
         v = d.version or ""
-        if v[:1] in "[(":
+        if v[:1] in ("[", "("):
             try:
                 spec = VersionRange.parse(v)
             except InvalidVersionRange as exc:
