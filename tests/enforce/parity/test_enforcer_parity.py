@@ -61,3 +61,17 @@ def test_cases_cover_both_verdicts_of_every_rule(maven_oracles: dict) -> None:
     assert seen == {rule: {True, False} for rule in (
         "bannedDependencies", "dependencyConvergence", "requireOS", "requireReleaseDeps",
         "requireToolVersion", "requireUpperBoundDeps")}
+
+
+@pytest.mark.slow
+def test_a_missing_dependency_pom_is_a_warning_on_both_sides(maven_oracles: dict) -> None:
+    """Debian's ant-jsch names com.jcraft:jsch, whose POM is not installed: Maven warns and
+    goes on; so does superspec, saying which POM line asked for it."""
+    work = maven_oracles["enforce_work"]
+    assert "[WARNING] The POM for com.jcraft:jsch:jar:debian is missing, no dependency " \
+           "information available" in maven_oracles["enforcer_log"]
+    _, report = harness.superspec_verdicts(work, "missing-pom", SUPERSPEC)
+    ant_jsch = work.repo / "org/apache/ant/ant-jsch/debian/ant-jsch-debian.pom"
+    assert report["warnings"] == [
+        f"{ant_jsch}:56: the POM for com.jcraft:jsch:debian is missing, no dependency "
+        f"information available (no {work.repo}/com/jcraft/jsch/debian/jsch-debian.pom)"]
