@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import posixpath
-import re
-from collections.abc import Callable
-from dataclasses import replace
 
 from superspec.errors import SpecError
 from superspec.render import branches
 from superspec.render.branches import Condition
+from superspec.render.names import Problem, check_names
+from superspec.render.needs import with_needs
 from superspec.render.plan import (
     DEFAULT_ENFORCE_JUNIT,
     DEPLOYING,
@@ -19,7 +18,6 @@ from superspec.render.plan import (
     Environment,
     GitlabSettings,
     JenkinsSettings,
-    Need,
     Plan,
     RunnerCall,
     Stage,
@@ -35,17 +33,6 @@ DEFAULT_COMMANDS: dict[str, dict[str, str]] = {
     "custom": {},
 }
 
-Problem = Callable[[tuple[str, ...], str], None]
-
-# Names that become parts of resource names (locks, environments): plain identifiers only.
-RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-MAX_JOB_NAME = 255
-# Top-level .gitlab-ci.yml keywords a job may not be called.
-GITLAB_RESERVED = frozenset({
-    "image", "services", "stages", "types", "before_script", "after_script", "variables",
-    "cache", "include", "default", "workflow", "spec", "pages:deploy",
-})
-
 
 def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
     """The plan of ``effective``; ``spec_file`` is how the generated files name the spec."""
@@ -55,7 +42,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
     def problem(path: tuple[str, ...], message: str) -> None:
         problems.append(SpecError(message, location=effective.locate(path)))
 
-    _check_names(spec, problem)
+    check_names(spec, problem)
     names = {"main": spec.branching.main, "develop": spec.branching.develop,
              "release": spec.branching.release}
     for role, pattern in names.items():
@@ -127,7 +114,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
         digest=effective.digest,
         version=version,
         strategy=spec.branching.strategy,
-        stages=_with_needs(stages),
+        stages=with_needs(stages),
         jenkins=JenkinsSettings(
             library=None if library == "none" else library,
             agent_label=agent.label,
@@ -231,50 +218,3 @@ def _commands(spec: Spec, stage_id: str, runner: str, problem: Problem) -> tuple
     return (command,)
 
 
-def _check_names(spec: Spec, problem: Problem) -> None:
-    if not RESOURCE_NAME.match(spec.name):
-        problem(("name",), f"project name {spec.name!r} cannot name a lock or environment: use "
-               "letters, digits, '.', '_' and '-', starting with a letter or digit")
-    used = {s.env for s in spec.pipeline.stages.values() if s.env}
-    used |= {e for s in spec.pipeline.stages.values() for e in s.envs or ()}
-    for name in sorted(used):
-        if name in spec.environments and not RESOURCE_NAME.match(name):
-            problem(("environments", name), f"environment name {name!r} cannot name a lock or "
-                   "environment: use letters, digits, '.', '_' and '-', starting with a letter "
-                   "or digit")
-    for name, env in spec.environments.items():
-        for index, group in enumerate(env.approval.groups):
-            if "," in group or not group.strip() or group != group.strip():
-                problem(("environments", name, "approval", "groups", str(index)),
-                       f"approval group {group!r} cannot contain ',' or surrounding spaces")
-    for stage_id in spec.pipeline.stages:
-        if len(stage_id) > MAX_JOB_NAME:
-            problem(("pipeline", "stages", stage_id),
-                    f"stage id is {len(stage_id)} characters long; GitLab job names allow "
-                    f"{MAX_JOB_NAME}")
-        elif stage_id in GITLAB_RESERVED or stage_id.startswith("."):
-            problem(("pipeline", "stages", stage_id),
-                   f"stage id '{stage_id}' is a .gitlab-ci.yml keyword or a hidden job name: "
-                   "choose another id")
-
-
-def _with_needs(stages: list[Stage]) -> tuple[Stage, ...]:
-    """GitLab `needs`: the nearest earlier stage that always runs with this one, plus (optional)
-    the later ones that may run with it; the build for a package. Sequential like Jenkins."""
-    result = []
-    for index, stage in enumerate(stages):
-        earlier = stages[:index]
-        anchor = next((i for i in range(index - 1, -1, -1)
-                       if earlier[i].condition.covers(stage.condition)), None)
-        if anchor is None:
-            result.append(stage)
-            continue
-        needs = [Need(earlier[anchor].id)]
-        needs += [Need(s.id, optional=True) for s in earlier[anchor + 1:]
-                  if s.condition.may_overlap(stage.condition)]
-        if stage.runner == "package":
-            named = {n.stage for n in needs}
-            needs += [Need(s.id, optional=not s.condition.covers(stage.condition))
-                      for s in earlier if s.artifacts and s.id not in named]
-        result.append(replace(stage, needs=tuple(needs)))
-    return tuple(result)
