@@ -34,7 +34,7 @@ def read_uv_lock(lock: Path) -> tuple[list[Req], list[Pkg]]:
         version = entry.get("version", "0" if is_root else None)
         if not isinstance(version, str):
             raise bad(lock, f"package '{name}' has no string 'version'", f'name = "{name}"')
-        edges = _edges(lock, name, entry)
+        edges = _edges(lock, name, entry, with_extras=is_root)
         if is_root:
             specs = _requested(entry)
             roots += [Req(e.name, specs.get(norm(e.name), ""), where, e.version) for e in edges]
@@ -44,9 +44,13 @@ def read_uv_lock(lock: Path) -> tuple[list[Req], list[Pkg]]:
     return roots, pkgs
 
 
-def _edges(lock: Path, name: str, entry: dict[str, Any]) -> list[Req]:
+def _edges(lock: Path, name: str, entry: dict[str, Any], with_extras: bool) -> list[Req]:
+    """A package's dependency edges; for the project itself its extras and dev groups too.
+    Other packages' extras are not followed: a package that only an extra brings in is still
+    checked, attached directly to the project root (its path is shorter than the real one)."""
     lists = [entry.get("dependencies", [])]
-    for group in ("optional-dependencies", "dev-dependencies"):
+    groups = ("optional-dependencies", "dev-dependencies") if with_extras else ()
+    for group in groups:
         table = entry.get(group, {})
         if isinstance(table, dict):
             lists += list(table.values())
