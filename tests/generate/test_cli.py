@@ -244,3 +244,22 @@ def test_output_is_byte_identical_across_processes_and_locations(tmp_path: Path)
     assert outputs[0] == outputs[1]
     assert outputs[0]["Jenkinsfile"] == (GOLDEN / "gitflow-after" / "expected" /
                                          "Jenkinsfile").read_bytes()
+
+
+def test_fleet_out_refuses_two_projects_of_one_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for directory in ("a", "b"):
+        write(tmp_path / directory / "superspec.yaml", """
+            superspec: 1
+            kind: project
+            name: same
+            build: {tool: go}
+            pipeline: {stages: {build: {}}}
+        """)
+    run = run_cli(capsys, "generate", "a", "b", "--out", "out")
+    assert run.code == 1
+    assert run.out == "ok same: out/same/Jenkinsfile created, out/same/.gitlab-ci.yml created\n"
+    assert run.err == ("error: b/superspec.yaml and a/superspec.yaml would both write to "
+                       "out/same\nerror: 1 of 2 projects failed\n")
