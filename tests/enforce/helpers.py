@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -38,23 +37,6 @@ def run_cli(*args: str | Path, cwd: Path | None = None,
     full_env.update(env or {})
     return subprocess.run([str(SUPERSPEC), *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=full_env, timeout=120)
-
-
-def enforce_json(project_dir: Path, *extra: str, env: dict[str, str] | None = None
-                 ) -> tuple[int, dict[str, Any]]:
-    proc = run_cli("enforce", "--spec", project_dir / "superspec.yaml", "--format", "json",
-                   "--branch", "main", *extra, cwd=project_dir, env=env)
-    assert proc.stdout, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc.returncode, json.loads(proc.stdout)
-
-
-def by_rule(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in report["rules"]}
-
-
-def messages(report: dict[str, Any], rule: str) -> list[str]:
-    return [v["message"] for v in by_rule(report)[rule]["violations"]]
 
 
 def report_of(project_dir: Path, branch: str | None = "main") -> Any:
