@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,6 +45,13 @@ def make_jar(path: Path, target_mb: int = 100) -> None:
                              compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
                 i += 1
             jar.fp.flush()  # type: ignore[union-attr]
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (all threads) and its finished children, user + system."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def timed(setup: Callable[[], None], action: Callable[[], None], runs: int) -> float:
@@ -96,6 +104,7 @@ def main() -> None:
 
         # cp and superspec alternate round by round, so a busy machine slows both alike
         samples: dict[str, list[float]] = {"all": [], "one": [], "cp": []}
+        cpu: dict[str, list[float]] = {"all": [], "one": [], "cp": []}  # load-independent
         actions = {
             "all": lambda: package_envs(effective, ENVS, base, out),
             "one": lambda: package_envs(effective, ["prod"], base, out / "p.jar"),
@@ -105,22 +114,26 @@ def main() -> None:
             for key, action in actions.items():
                 clean_out()
                 drop_copy()
-                start = time.perf_counter()
+                start, used = time.perf_counter(), _cpu_seconds()
                 action()
                 if round_:  # round 0 warms the page cache and the imports
                     samples[key].append(time.perf_counter() - start)
+                    cpu[key].append(_cpu_seconds() - used)
         all_envs, one, cp = (statistics.median(samples[k]) for k in ("all", "one", "cp"))
+        cpu_ms = {k: statistics.median(v) * 1000 for k, v in cpu.items()}
         rows = [
             Row(CASE, "superspec", all_envs / 3, ROUNDS,
-                f"per env, 3 envs in one run ({all_envs * 1000:.0f} ms total)"),
-            Row(CASE, "superspec, 1 env", one, ROUNDS, "in-process, base digest included"),
+                f"per env, 3 envs in one run ({all_envs * 1000:.0f} ms total); "
+                f"CPU {cpu_ms['all'] / 3:.0f} ms per env"),
+            Row(CASE, "superspec, 1 env", one, ROUNDS,
+                f"in-process, base digest included; CPU {cpu_ms['one']:.0f} ms"),
         ]
         cli = [sys.executable, "-m", "superspec", "package", "--env", "prod", "--spec",
                str(project / "superspec.yaml"), "--layers", str(ROOT / "examples" / "layers"),
                "--out", str(out / "cli.jar")]
         rows.append(Row(CASE, "superspec CLI, 1 env", timed(clean_out, lambda: run(cli), 3),
                         3, "includes interpreter start-up"))
-        rows.append(Row(CASE, "cp", cp, ROUNDS, "copy only, no change"))
+        rows.append(Row(CASE, "cp", cp, ROUNDS, f"copy only, no change; CPU {cpu_ms['cp']:.0f} ms"))
         rows.append(Row(CASE, "zip -u", timed(fresh_copy, lambda: run(
             ["zip", "-q", "-u", str(copy), PROPS], cwd=newer), 3), 3, "Info-ZIP, on a copy"))
         rows.append(Row(CASE, "jar uf", timed(fresh_copy, lambda: run(
