@@ -279,3 +279,42 @@ def test_junit_stays_parseable_with_control_characters(project: Callable[..., Pa
     suite = ElementTree.parse(junit).getroot().find("testsuite")
     assert suite is not None
     assert suite.findtext("testcase/failure") == "- required file is missing: bad\ufffdname"
+
+
+DUP_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.acme</groupId>
+  <artifactId>logging-app</artifactId>
+  <version>1.0.0</version>
+  <dependencies>
+    <dependency>
+      <groupId>commons-logging</groupId>
+      <artifactId>commons-logging</artifactId>
+      <version>1.2</version>
+    </dependency>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>jcl-over-slf4j</artifactId>
+      <version>1.7.32</version>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+def test_duplicate_classes_through_the_maven_reader(project: Callable[..., Path]) -> None:
+    """pom.xml resolved from Debian's /usr/share/maven-repo, jars reached through its symlinks."""
+    repo = Path("/usr/share/maven-repo")
+    assert (repo / "org/slf4j/jcl-over-slf4j/1.7.32").is_dir(), \
+        "Debian maven-repo missing: run .ci/install-system-deps.sh"
+    d = project({"banDuplicateClasses": {"ignoreWhenIdentical": True}}, tool="maven")
+    (d / "pom.xml").write_text(DUP_POM)
+    proc = run_cli("enforce", "--maven-repo", repo, "--format", "json", "--no-cache", cwd=d)
+    assert proc.returncode == 1, proc.stderr
+    (violation,) = json.loads(proc.stdout)["rules"][0]["violations"]
+    assert violation["message"].startswith(
+        "6 duplicate class(es) (different bytes) in commons-logging:commons-logging:1.2 and "
+        "org.slf4j:jcl-over-slf4j:1.7.32: org.apache.commons.logging.Log, ")
+    assert violation["trail"] == (
+        "com.acme:logging-app:1.0.0 -> commons-logging:commons-logging:1.2\n"
+        "com.acme:logging-app:1.0.0 -> org.slf4j:jcl-over-slf4j:1.7.32")
