@@ -84,3 +84,33 @@ def test_directory_artifact(tmp_path: Path, project: Path, capsys) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["dist", "payments-api", *[f"dist-{e}" for e in ("test", "staging", "prod")],
          *[f"dist-{e}.superspec-package.json" for e in ("test", "staging", "prod")]])
+
+
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT], ids=["gnu", "pax"])
+def test_long_member_names_are_replaced(fmt: int, tmp_path: Path, capsys) -> None:
+    """A name over 100 characters needs a GNU long-name or a pax header: the replaced member
+    gets a new one, the others keep theirs."""
+    import io
+
+    from tests.package.test_render import make_project
+
+    long = "app/" + "/".join(["deeply-nested-directory"] * 5) + "/application.properties"
+    root = make_project(tmp_path / "p", f"""\
+        artifact: app.tar
+        files: [{{template: app.conf.j2, path: {long}}}]
+        values: {{default: {{pool: 7}}}}
+        """, {"app.conf.j2": "pool={{ pool }}\n"})
+    with tarfile.open(root / "app.tar", "w", format=fmt) as tar:
+        for name, data in ((long, b"old\n"), (long.replace("application", "other"), b"keep\n")):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 1_700_000_000
+            tar.addfile(info, io.BytesIO(data))
+    run = run_cli(capsys, "package", "--env", "test", "--spec", str(root / "superspec.yaml"),
+                  "--layers", str(Path(__file__).resolve().parents[2] / "examples" / "layers"))
+    assert run.code == 0, run.err
+    with tarfile.open(root / "app-test.tar") as tar:
+        assert tar.extractfile(long).read() == b"pool=7\n"  # type: ignore[union-attr]
+        assert tar.getmember(long).mtime == 1_700_000_000
+        assert tar.extractfile(long.replace("application", "other")).read() == b"keep\n"  # type: ignore[union-attr]
+    assert run_cli(capsys, "package", "verify", str(root / "app.tar"),
+                   str(root / "app-test.tar")).code == 0
