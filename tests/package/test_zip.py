@@ -295,3 +295,40 @@ def test_unused_bytes_between_entries(tmp_path: Path, project: Path, capsys) -> 
     assert subprocess.run(["unzip", "-tq", str(out)], capture_output=True).returncode == 0
     assert "maximum-pool-size=50" in zipfile.ZipFile(out).read(PROPS).decode()
     assert run_cli(capsys, "package", "verify", str(gapped), str(out)).code == 0
+
+
+def test_streamed_zip64_entries_with_data_descriptors(tmp_path: Path, project: Path,
+                                                      capsys) -> None:
+    """Entries written to a stream: zip64 local extra fields and 24-byte data descriptors."""
+    import io
+
+    class Stream(io.RawIOBase):
+        def __init__(self, sink: io.BufferedWriter) -> None:
+            self.sink = sink
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+            return self.sink.write(data)
+
+    jar = tmp_path / "streamed.jar"
+    with open(jar, "wb") as sink, zipfile.ZipFile(Stream(sink), "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in (("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+                           (PROPS, b"x=1\n"), ("lib/big.bin", bytes(range(256)) * 400)):
+            with z.open(name, "w", force_zip64=True) as entry:
+                entry.write(data)
+    with zipfile.ZipFile(jar) as archive:
+        assert all(info.flag_bits & 0x08 for info in archive.infolist())
+    from superspec.package.zipread import open_zip
+
+    parsed = open_zip(jar)
+    assert parsed.contiguous  # the 24-byte descriptors were measured right
+    parsed.close()
+    run = run_cli(capsys, "package", "--env", "prod", "--artifact", str(jar), *spec_args(project))
+    assert run.code == 0, run.err
+    out = tmp_path / "streamed-prod.jar"
+    assert subprocess.run(["unzip", "-tq", str(out)], capture_output=True).returncode == 0
+    assert raw_entries(out)["lib/big.bin"] == raw_entries(jar)["lib/big.bin"]
+    assert "maximum-pool-size=50" in zipfile.ZipFile(out).read(PROPS).decode()
+    assert run_cli(capsys, "package", "verify", str(jar), str(out)).code == 0
