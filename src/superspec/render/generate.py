@@ -69,17 +69,18 @@ def generate(paths: Sequence[Path], options: Options) -> list[ProjectResult]:
     specs = spec_files(paths)
     fleet = len(specs) > 1
     results = []
-    seen_out: dict[Path, str] = {}
+    seen_out: dict[str, str] = {}
     for spec_path in specs:
         result = ProjectResult(spec=str(spec_path))
         try:
             effective = load_spec(spec_path, options.layer_dirs)
             result.name, result.digest = effective.model.name, effective.digest
             out_dir = _out_dir(spec_path, effective, options.out, fleet)
-            if out_dir in seen_out:
-                raise UsageError(f"{spec_path} and {seen_out[out_dir]} would both write to "
+            key = os.path.abspath(out_dir)
+            if key in seen_out:
+                raise UsageError(f"{spec_path} and {seen_out[key]} would both write to "
                                  f"{out_dir}")
-            seen_out[out_dir] = str(spec_path)
+            seen_out[key] = str(spec_path)
             result.files = generate_project(effective, out_dir, options)
         except SuperspecError as exc:
             result.error = exc
