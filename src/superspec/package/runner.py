@@ -118,8 +118,8 @@ def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
     if packaged:
         raise InputError(f"the base already holds {packaged[0]}: it is a packaged artifact; "
                          "package from the build output", location=Location(display))
-    signed = sorted(n for n in existing if n[:9].upper() == "META-INF/"
-                    and n.upper().endswith((".SF", ".RSA", ".DSA", ".EC")))
+    endings = tuple(e for end in (".SF", ".RSA", ".DSA", ".EC") for e in (end, end.lower()))
+    signed = sorted(n for n in existing if n.endswith(endings) and n[:9].upper() == "META-INF/")
     if kind == "zip" and signed:
         raise InputError(f"the base is a signed jar ({signed[0]}); changing any entry would "
                          "invalidate its signature: package before signing",
