@@ -83,7 +83,7 @@ def main() -> None:
         layers = ["--layers", "ci/layers"]
         for params, case, runs, note, plain in (
             ("enforce", "enforce stage, result cache warm", 15,
-             "cached path: params checked, stage verified for this spec digest",
+             "params validated, spec loaded, stage checked; enforce result cache warm",
              [SUPERSPEC, "enforce", *layers, "--branch", "main",
               "--report-junit", "superspec-enforce.xml"]),
             ("enforce-nocache", "enforce stage, no cache (6 rules, java/mvn probes)", 5,

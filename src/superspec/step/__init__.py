@@ -1,6 +1,5 @@
 """`superspec step`: the versioned JSON contract between CI pipeline steps and the runners.
 
 contract (the messages), params (reading them), dispatch (params -> runner -> result), runners
-(the adapters), messages (errors as messages), cached (the stdlib-only cached enforce path).
-Nothing is imported here, so the cached path stays free of pydantic.
+(the adapters), messages (errors as messages).
 """

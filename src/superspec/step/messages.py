@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -59,7 +60,12 @@ def error_message(step: str, exc: BaseException, *, message: str | None = None,
 
 
 def write_message(path: Path, message: BaseModel) -> None:
-    text = json.dumps(dump(message), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    write_json(path, dump(message))
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """A message file: sorted, indented JSON, written atomically."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_atomic(path, text.encode("utf-8"))
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from superspec import __version__
 from superspec.errors import Location, SuperspecError
-from superspec.step import cached
 from superspec.step.contract import DeployParams, EnforceParams, PackageParams, ReleaseParams
 from superspec.step.params import locate_param
 
@@ -89,13 +88,25 @@ def run_enforce(ctx: StepContext, params: EnforceParams) -> Verdict:
         from superspec.enforce.reports import write_junit
 
         write_junit(report, Path(params.junit))
-    if params.cache and params.stage is not None:  # lets the cached path skip the stage check
-        project = Path(effective.path).parent
-        key = cached.cache_key(Path(effective.path), project, params.model_dump(by_alias=True))
-        cached.remember_stage(project, key, effective.digest, params.stage)
     details = report.to_json()
-    return Verdict("passed" if report.passed else "failed", cached.enforce_message(details),
-                   details)
+    return Verdict("passed" if report.passed else "failed", enforce_message(details), details)
+
+
+def enforce_message(details: dict[str, Any]) -> str:
+    """One line for the pipeline log: the tally, and why the failing rules failed."""
+    counts = details.get("counts", {})
+    tally = ", ".join(f"{counts.get(status, 0)} {word}" for status, word in (
+        ("pass", "passed"), ("fail", "failed"), ("skip", "skipped"), ("error", "could not run")))
+    rules = details.get("rules", [])
+    failing = [r for r in rules if r["status"] == "error"
+               or (r["status"] == "fail" and r["level"] == "error")]
+    if not failing:
+        return f"enforce passed ({tally})"
+    reasons = [f"{r['id']}: {r['violations'][0]['message'] if r['violations'] else r['detail']}"
+               for r in failing[:3]]
+    if len(failing) > 3:
+        reasons.append(f"and {len(failing) - 3} more rule(s)")
+    return f"enforce failed ({tally}): " + "; ".join(reasons)
 
 
 def run_package(ctx: StepContext, params: PackageParams) -> Verdict:
