@@ -164,3 +164,28 @@ def test_internal_errors_exit_3_with_a_log(capsys: pytest.CaptureFixture[str],
     log_path = Path(log.rstrip(")\n"))
     assert "Traceback" in log_path.read_text()
     log_path.unlink()
+
+
+def test_validate_checks_enforce_rule_ids_and_options(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    spec = write(tmp_path / "superspec.yaml", """
+        superspec: 1
+        kind: project
+        name: api
+        build: {tool: maven}
+        pipeline: {stages: {build: {}}}
+        enforce:
+          rules:
+            requireOs: {family: unix}
+            requireFilesExist: {filez: [a]}
+    """)
+    result = run_cli(capsys, "validate", "--spec", str(spec))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"error: {spec}:8 [project api] enforce.rules.requireOs: unknown rule 'requireOs'; "
+        "did you mean 'requireOS'?",
+        f"error: {spec}:9 [project api] enforce.rules.requireFilesExist.files: rule "
+        "requireFilesExist: Field required",
+        f"error: {spec}:9 [project api] enforce.rules.requireFilesExist.filez: unknown option "
+        "'filez' for rule requireFilesExist; did you mean 'files'?",
+    ]
