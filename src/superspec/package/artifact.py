@@ -116,15 +116,24 @@ def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> N
         _write_zips(archive, jobs, epoch)
         return
     assert isinstance(archive, TarArchive)
-    with open(archive.path, "rb") as src:
-        for job in jobs:
-            with open(job.tmp, "wb") as dst:
-                write_tar(archive, src.fileno(), dst.fileno(), (job.replaced, job.added), epoch)
+
+    def write(src: int, job: Job) -> None:
+        with open(job.tmp, "wb") as dst:
+            write_tar(archive, src, dst.fileno(), (job.replaced, job.added), epoch)
+
+    with open(archive.path, "rb") as src, _pool(jobs) as pool:
+        for future in [pool.submit(write, src.fileno(), job) for job in jobs]:
+            future.result()
+
+
+def _pool(jobs: list[Job]) -> ThreadPoolExecutor:
+    """One output per core at a time: the copies run in the kernel, without the GIL."""
+    return ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1)))
 
 
 def _write_zips(archive: ZipArchive, jobs: list[Job], epoch: int) -> None:
-    """One output per core at a time (the copies run in the kernel without the GIL), while this
-    thread checks the base's local headers; the outputs are finished only once it passed."""
+    """The outputs are copied on worker threads while this thread checks the base's local
+    headers; they are finished only once the check passed."""
     done, passed = threading.Event(), threading.Event()
 
     def checked() -> bool:
@@ -136,8 +145,7 @@ def _write_zips(archive: ZipArchive, jobs: list[Job], epoch: int) -> None:
             write_zip(archive, src, dst.fileno(), job.replaced,
                       [NewEntry(n, d) for n, d in job.added], dos_stamp(epoch), checked)
 
-    with open(archive.path, "rb") as src, ThreadPoolExecutor(
-            max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+    with open(archive.path, "rb") as src, _pool(jobs) as pool:
         futures = [pool.submit(write, src.fileno(), job) for job in jobs]
         try:
             archive.check()
