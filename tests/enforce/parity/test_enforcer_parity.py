@@ -65,13 +65,16 @@ def test_cases_cover_both_verdicts_of_every_rule(maven_oracles: dict) -> None:
 
 @pytest.mark.slow
 def test_a_missing_dependency_pom_is_a_warning_on_both_sides(maven_oracles: dict) -> None:
-    """Debian's ant-jsch names com.jcraft:jsch, whose POM is not installed: Maven warns and
-    goes on; so does superspec, saying which POM line asked for it."""
+    """parityfixture:has-missing names parityfixture:not-installed, whose POM is not in the
+    repository: Maven warns and goes on; so does superspec, saying which POM line asked for it.
+    Both still check the dependency itself (the case bans it)."""
     work = maven_oracles["enforce_work"]
-    assert "[WARNING] The POM for com.jcraft:jsch:jar:debian is missing, no dependency " \
+    assert "[WARNING] The POM for parityfixture:not-installed:jar:1.0 is missing, no dependency " \
            "information available" in maven_oracles["enforcer_log"]
     _, report = harness.superspec_verdicts(work, "missing-pom", SUPERSPEC)
-    ant_jsch = work.repo / "org/apache/ant/ant-jsch/debian/ant-jsch-debian.pom"
+    declaring = work.repo / "parityfixture/has-missing/1.0/has-missing-1.0.pom"
     assert report["warnings"] == [
-        f"{ant_jsch}:56: the POM for com.jcraft:jsch:debian is missing, no dependency "
-        f"information available (no {work.repo}/com/jcraft/jsch/debian/jsch-debian.pom)"]
+        f"{declaring}:9: the POM for parityfixture:not-installed:1.0 is missing, no dependency "
+        f"information available (no {work.repo}/parityfixture/not-installed/1.0/"
+        "not-installed-1.0.pom)"]
+    assert maven_oracles["verdicts"]["missing-pom"]["bannedDependencies"] is False
