@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ class EffectiveSpec:
         return self.merged.locks
 
     def origin(self, path: str | KeyPath) -> Origin | None:
-        return self.merged.provenance.get(_keypath(path))
+        return self.merged.origin(_keypath(path))
 
     def locate(self, path: str | KeyPath) -> Location:
         """Where ``path`` was set (file, line, layer, key), for located runner errors."""
@@ -52,7 +52,7 @@ class EffectiveSpec:
 def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = ()) -> EffectiveSpec:
     """Read, merge and validate a spec and its layers. Raises SpecError with every problem found."""
     chain = load_chain(Path(spec_path), layer_dirs)
-    problems = [p for layer in chain for p in check_layer_keys(layer) + check_lock_paths(layer)]
+    problems = [p for layer in chain for p in _layer_problems(layer)]
     if problems:
         raise SpecError(problems)
     merged = merge_chain(chain)
@@ -61,6 +61,12 @@ def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = ()) -> Effecti
     if problems:
         raise SpecError(problems)
     return EffectiveSpec(path=chain[-1].path, layers=chain, merged=merged, model=model)
+
+
+@lru_cache(maxsize=4096)
+def _layer_problems(layer: Layer) -> list[SpecError]:
+    """Checks of one layer on its own; layers are cached objects, so each file is checked once."""
+    return check_layer_keys(layer) + check_lock_paths(layer)
 
 
 def _keypath(path: str | KeyPath) -> KeyPath:

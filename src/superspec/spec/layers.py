@@ -16,7 +16,7 @@ HEADER_KEYS = ("superspec", "kind", "name")
 LAYERS_ENV = "SUPERSPEC_LAYERS"
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: the reader caches one object per file
 class Layer:
     """One spec file of the chain."""
 
@@ -93,7 +93,29 @@ def load_chain(spec_path: Path, layer_dirs: Sequence[Path] = ()) -> list[Layer]:
     return chain
 
 
+# path -> (fingerprint, layer): a fleet's shared layers are read once per process
+_READ: dict[Path, tuple[tuple[object, ...], Layer]] = {}
+
+
 def _read_layer(path: Path, display: str) -> Layer:
+    """The layer in ``path``; the same object again while the file is unchanged."""
+    try:
+        st = path.stat()
+        fingerprint: tuple[object, ...] = (display, st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        fingerprint = ()
+    hit = _READ.get(path)
+    if hit is not None and fingerprint and hit[0] == fingerprint:
+        return hit[1]
+    layer = _parse_layer(path, display)
+    if fingerprint:
+        if len(_READ) >= 4096:
+            _READ.clear()
+        _READ[path] = (fingerprint, layer)
+    return layer
+
+
+def _parse_layer(path: Path, display: str) -> Layer:
     doc = load_yaml(path, display)
     if not isinstance(doc.data, dict):
         found = "an empty file" if doc.data is None else f"a {type(doc.data).__name__}"

@@ -50,28 +50,57 @@ class Lock:
 @dataclass
 class Merged:
     data: dict[str, Any]
-    provenance: dict[KeyPath, Origin]
+    setters: dict[KeyPath, Layer]  # path -> the layer that last wrote it
     locks: list[Lock]
+
+    def origin(self, path: KeyPath) -> Origin | None:
+        layer = self.setters.get(path)
+        return None if layer is None else origin_of(layer, path)
+
+    def copy(self) -> Merged:
+        return Merged(_copy_tree(self.data), dict(self.setters), list(self.locks))
 
 
 def origin_of(layer: Layer, path: KeyPath) -> Origin:
     return Origin(layer.file, layer.doc.line_of(path), layer.kind, layer.name)
 
 
+# A fleet shares its company and department layers: their merge is done once per process.
+# Keyed by the layer objects (the reader hands out the same object for an unchanged file).
+_PARENTS: dict[tuple[int, ...], tuple[list[Layer], Merged]] = {}
+
+
 def merge_chain(chain: list[Layer]) -> Merged:
     """Merge ``chain`` (top first). Raises SpecError listing every lock violation."""
-    merged = Merged(data={}, provenance={}, locks=[])
-    problems: list[SpecError] = []
-    for layer in chain:
-        _LayerMerge(merged, layer, problems).run()
-        for index, dotted in enumerate(layer.data.get("locked") or []):
-            lock_origin = origin_of(layer, ("locked", str(index)))
-            merged.locks.append(Lock(tuple(dotted.split(".")), lock_origin))
-    if problems:
-        raise SpecError(problems)
+    merged = _merge_parents(chain[:-1]).copy()
+    _apply(merged, chain[-1])
     if merged.locks:
         merged.data["locked"] = sorted({lock.dotted for lock in merged.locks})
     return merged
+
+
+def _merge_parents(parents: list[Layer]) -> Merged:
+    key = tuple(id(layer) for layer in parents)
+    hit = _PARENTS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], parents, strict=True)):
+        return hit[1]
+    merged = Merged(data={}, setters={}, locks=[])
+    for layer in parents:
+        _apply(merged, layer)
+    if len(_PARENTS) >= 256:
+        _PARENTS.clear()
+    _PARENTS[key] = (list(parents), merged)
+    return merged
+
+
+def _apply(merged: Merged, layer: Layer) -> None:
+    problems: list[SpecError] = []
+    _LayerMerge(merged, layer, problems).run()
+    if problems:
+        raise SpecError(problems)
+    for index, dotted in enumerate(layer.data.get("locked") or []):
+        origin = origin_of(layer, ("locked", str(index)))
+        merged.locks.append(Lock(tuple(dotted.split(".")), origin))
 
 
 class _LayerMerge:
@@ -96,13 +125,14 @@ class _LayerMerge:
                     del target[key]
                     self._forget(child)
             elif isinstance(value, dict) and isinstance(old, dict):
-                self.merged.provenance.setdefault(child, origin_of(self.layer, child))
+                self.merged.setters.setdefault(child, self.layer)
                 self._merge_mapping(old, value, child)
             else:
                 new = _without_nulls(value)
                 self._check_locks(child, old, new)
                 target[key] = new
-                self._forget(child)
+                if old is not _ABSENT:
+                    self._forget(child)
                 self._remember(new, child)
 
     def _check_locks(self, path: KeyPath, old: Any, new: Any) -> None:
@@ -135,11 +165,12 @@ class _LayerMerge:
 
     def _forget(self, path: KeyPath) -> None:
         size = len(path)
-        for key in [k for k in self.merged.provenance if k[:size] == path]:
-            del self.merged.provenance[key]
+        setters = self.merged.setters
+        for key in [k for k in setters if len(k) >= size and k[:size] == path]:
+            del setters[key]
 
     def _remember(self, value: Any, path: KeyPath) -> None:
-        self.merged.provenance[path] = origin_of(self.layer, path)
+        self.merged.setters[path] = self.layer
         if isinstance(value, dict):
             for key, item in value.items():
                 self._remember(item, path + (key,))
@@ -156,6 +187,15 @@ def _without_nulls(value: Any) -> Any:
     """A newly created mapping has nothing to delete: its null entries are simply absent."""
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _copy_tree(value: Any) -> Any:
+    """A copy of a tree of dicts and lists (the leaves are immutable scalars)."""
+    if isinstance(value, dict):
+        return {key: _copy_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_tree(item) for item in value]
     return value
 
 

@@ -52,8 +52,8 @@ class JenkinsOptions(Model):
 
 class JenkinsCi(Model):
     library: str = "none"
-    agent: JenkinsAgent = JenkinsAgent()
-    options: JenkinsOptions = JenkinsOptions()
+    agent: JenkinsAgent = Field(default_factory=JenkinsAgent)
+    options: JenkinsOptions = Field(default_factory=JenkinsOptions)
 
 
 class GitlabCi(Model):
@@ -62,8 +62,8 @@ class GitlabCi(Model):
 
 
 class Ci(Model):
-    jenkins: JenkinsCi = JenkinsCi()
-    gitlab: GitlabCi = GitlabCi()
+    jenkins: JenkinsCi = Field(default_factory=JenkinsCi)
+    gitlab: GitlabCi = Field(default_factory=GitlabCi)
     templates: str | None = None  # extension: a directory of template overrides
 
 
@@ -157,7 +157,7 @@ class Gates(Model):
 class Release(Model):
     strategy: Literal["blue-green", "rolling", "canary", "recreate"] = "rolling"
     steps: list[ReleaseStep] = []
-    gates: Gates = Gates()
+    gates: Gates = Field(default_factory=Gates)
 
 
 class Environment(Model):
@@ -165,7 +165,7 @@ class Environment(Model):
         "development", "functional-test", "acceptance", "pre-release", "production"
     ] = Field(alias="class")
     isolated: bool = False
-    approval: Approval = Approval()
+    approval: Approval = Field(default_factory=Approval)
     release: Release | None = None
     url: str | None = None
 
@@ -219,14 +219,14 @@ class Spec(Model):
     name: str = Field(min_length=1)
     extends: str | None = None
     locked: list[str] = []
-    ci: Ci = Ci()
+    ci: Ci = Field(default_factory=Ci)
     build: Build
-    branching: Branching = Branching()
+    branching: Branching = Field(default_factory=Branching)
     pipeline: Pipeline
-    enforce: Enforce = Enforce()
+    enforce: Enforce = Field(default_factory=Enforce)
     environments: dict[str, Environment] = {}
-    app: App = App()
-    package: Package = Package()
+    app: App = Field(default_factory=App)
+    package: Package = Field(default_factory=Package)
 
     def stage_runner(self, stage_id: str) -> str:
         """The runner of a stage: ``run:`` if given, else the id when it names a known runner."""

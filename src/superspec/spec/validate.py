@@ -62,14 +62,12 @@ def _merged_problem(error: Any, merged: Merged, chain: list[Layer]) -> SpecError
 def locate(path: KeyPath, merged: Merged, chain: list[Layer]) -> Location:
     """The location of the layer that set ``path`` (or its closest ancestor)."""
     probe = path
-    while probe and probe not in merged.provenance:
+    while probe and probe not in merged.setters:
         probe = probe[:-1]
-    origin = merged.provenance.get(probe)
-    if origin is None:
+    layer = merged.setters.get(probe)
+    if layer is None:
         return Location(chain[-1].file, None, layer=chain[-1].label, key=".".join(path))
-    layer = next(layer for layer in chain if layer.file == origin.file)
-    line = layer.doc.line_of(path)
-    return Location(origin.file, line, layer=f"{origin.layer} {origin.name}", key=".".join(path))
+    return Location(layer.file, layer.doc.line_of(path), layer=layer.label, key=".".join(path))
 
 
 def _unknown_key(location: Location, path: KeyPath) -> SpecError:
