@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLES := examples/projects
 LAYERS := --layers examples/layers
+DEMO_OUT := out/demo
 
 .PHONY: venv system-deps demo test lint bench clean
 
@@ -21,14 +22,23 @@ system-deps:
 	bash .ci/install-system-deps.sh
 
 demo: venv
-	@echo "== superspec validate: the payments-api chain (project -> department -> company)"
+	@echo "== 1. superspec validate: the payments-api chain (project -> department -> company)"
 	$(BIN)/superspec validate --spec $(EXAMPLES)/payments-api/superspec.yaml $(LAYERS)
-	@echo "== superspec explain: who decided that prod needs an approval?"
+	@echo "== 2. superspec explain: who decided that prod needs an approval, and where?"
 	$(BIN)/superspec explain environments.prod.approval --spec $(EXAMPLES)/payments-api/superspec.yaml $(LAYERS)
-	@echo "== superspec explain --format json"
 	$(BIN)/superspec explain environments.prod.approval.required --format json --spec $(EXAMPLES)/payments-api/superspec.yaml $(LAYERS)
-	@echo "== every example project"
-	@for p in $(EXAMPLES)/*/; do $(BIN)/superspec validate --spec $$p/superspec.yaml $(LAYERS) || exit 1; done
+	@echo "== 3. a project that tries to drop the company's prod approval is refused (exit 1)"
+	@mkdir -p $(DEMO_OUT)
+	@printf 'superspec: 1\nkind: project\nname: rogue\nextends: acme/payments\nenvironments: {prod: {approval: {required: false}}}\n' > $(DEMO_OUT)/rogue.yaml
+	-$(BIN)/superspec validate --spec $(DEMO_OUT)/rogue.yaml $(LAYERS)
+	@echo "== 4. superspec generate: Jenkinsfile + .gitlab-ci.yml for every example project, then --check"
+	$(BIN)/superspec generate $(EXAMPLES)/payments-api $(EXAMPLES)/ledger $(EXAMPLES)/storefront $(LAYERS) --out $(DEMO_OUT)
+	$(BIN)/superspec generate $(EXAMPLES)/payments-api $(EXAMPLES)/ledger $(EXAMPLES)/storefront $(LAYERS) --out $(DEMO_OUT) --check
+	@sed -n '1,40p' $(DEMO_OUT)/payments-api/Jenkinsfile
+	@echo "== 5. superspec enforce on the npm and Python examples"
+	$(BIN)/superspec enforce --spec $(EXAMPLES)/storefront/superspec.yaml $(LAYERS) --branch main
+	$(BIN)/superspec enforce --spec $(EXAMPLES)/ledger/superspec.yaml $(LAYERS) --branch main
+	@echo "== done: generated files are in $(DEMO_OUT)/"
 
 test: venv system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
