@@ -108,7 +108,8 @@ def render_project(effective: EffectiveSpec, out_dir: Path,
     spec_rel = Path(os.path.relpath(effective.path, out_abs)).as_posix()
     plan = build_plan(effective, spec_rel, __version__)
     overrides = [os.path.abspath(d) for d in options.templates] + _layer_templates(effective)
-    regenerate = _regenerate_command(spec_rel, out_abs == effective.path.parent)
+    regenerate = _regenerate_command(spec_rel, out_abs == effective.path.parent,
+                                     _extends_by_name(effective))
     return [(TARGETS[t], render(t, plan, overrides, regenerate, options.environments))
             for t in options.targets]
 
@@ -132,10 +133,20 @@ def _layer_templates(effective: EffectiveSpec) -> list[str]:
     return [os.path.abspath(directory)]
 
 
-def _regenerate_command(spec_rel: str, beside_spec: bool) -> str:
+def _extends_by_name(effective: EffectiveSpec) -> bool:
+    """Whether a layer of the chain was found by name (so regenerating needs --layers)."""
+    from superspec.spec.layers import looks_like_path
+
+    refs = [layer.data.get("extends") for layer in effective.layers]
+    return any(ref is not None and not looks_like_path(ref) for ref in refs)
+
+
+def _regenerate_command(spec_rel: str, beside_spec: bool, by_name: bool = False) -> str:
     words = ["superspec", "generate"]
     if spec_rel != SPEC_NAME:
         words += ["--spec", shlex.quote(spec_rel)]
+    if by_name:
+        words += ["--layers", "DIR"]  # machine-specific: the reader supplies it
     if not beside_spec:
         words += ["--out", "."]
     return " ".join(words)

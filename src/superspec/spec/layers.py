@@ -169,7 +169,7 @@ def _check_kind_order(child: Layer, parent: Layer) -> None:
 
 def _resolve_extends(layer: Layer, ref: str, layer_dirs: Sequence[Path]) -> tuple[Path, str]:
     """A path relative to the layer's file, or a name looked up as <dir>/<name>/superspec.yaml."""
-    if _looks_like_path(ref):
+    if looks_like_path(ref):
         target = (layer.path.parent / ref).resolve()
         return target, display_path(target)
     candidates = [Path(d) / ref / "superspec.yaml" for d in layer_dirs]
@@ -185,5 +185,5 @@ def _resolve_extends(layer: Layer, ref: str, layer_dirs: Sequence[Path]) -> tupl
     )
 
 
-def _looks_like_path(ref: str) -> bool:
+def looks_like_path(ref: str) -> bool:
     return ref.endswith((".yaml", ".yml")) or ref.startswith(("./", "../", "/"))
