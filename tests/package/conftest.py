@@ -11,37 +11,17 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from superspec.cli.main import main
+from tests.helpers import run_cli  # noqa: F401 - re-exported for the package tests
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 LAYERS = EXAMPLES / "layers"
 SUPERSPEC = [sys.executable, "-m", "superspec"]
 PROPS = "BOOT-INF/classes/application.properties"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
-    """``superspec argv`` in this process, through the real error boundary."""
-    capsys.readouterr()
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 @pytest.fixture

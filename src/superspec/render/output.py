@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from superspec.errors import InputError, Location
+from superspec.fileio import write_atomic
 
 # statuses: written (new content), created (file was missing), unchanged,
 #           differs / missing (--check found drift), current (--check found it up to date)
@@ -57,17 +56,8 @@ def write_file(path: Path, display: str, content: str) -> FileResult:
     if current == wanted:
         return FileResult(display, "unchanged")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o7777 if current is not None else 0o644
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(wanted)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(path, wanted, mode)
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", location=Location(display)) from None
     return FileResult(display, "created" if current is None else "written")
