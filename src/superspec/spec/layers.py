@@ -42,16 +42,12 @@ class Layer:
 
 
 def display_path(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when they share more
-    than the filesystem root, else absolute."""
-    cwd = os.getcwd()
+    """How a file is named in messages: relative to the working directory when below it, else
+    absolute."""
     try:
-        shared = os.path.commonpath([cwd, str(path)])
-    except ValueError:  # another drive on Windows
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
         return str(path)
-    if os.path.dirname(shared) == shared:  # only the root in common
-        return str(path)
-    return os.path.relpath(path, cwd)
 
 
 def layer_dirs_from(cli_dirs: Sequence[str | Path] = ()) -> list[Path]:
