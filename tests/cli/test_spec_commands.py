@@ -143,7 +143,7 @@ def test_init_with_extends_validates_against_the_examples(capsys: pytest.Capture
     spec.parent.mkdir()
     (spec.parent / "pom.xml").write_text("")
     assert run_cli(capsys, "init", "--spec", str(spec), "--extends", "acme/payments",
-                   "--name", 'odd "name": #1').code == 0
+                   "--layers", LAYERS, "--name", 'odd "name": #1').code == 0
     result = run_cli(capsys, "explain", "name", "--spec", str(spec), "--layers", LAYERS)
     assert result.out.startswith('name = "odd \\"name\\": #1"')
     assert run_cli(capsys, "validate", "--spec", str(spec), "--layers", LAYERS).code == 0
@@ -189,3 +189,18 @@ def test_validate_checks_enforce_rule_ids_and_options(capsys: pytest.CaptureFixt
         f"error: {spec}:9 [project api] enforce.rules.requireFilesExist.filez: unknown option "
         "'filez' for rule requireFilesExist; did you mean 'files'?",
     ]
+
+
+def test_init_refuses_a_parent_it_cannot_find_and_writes_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    project = tmp_path / "svc"
+    project.mkdir()
+    result = run_cli(capsys, "init", "--spec", str(project / "superspec.yaml"),
+                     "--extends", "acme/nope", "--layers", LAYERS)
+    assert result.code == 1
+    assert result.err == (
+        f"error: {project}/.superspec.yaml.draft:6 [project svc] extends: extends 'acme/nope': "
+        "no such layer (searched: examples/layers/acme/nope/superspec.yaml); pass --layers DIR "
+        "or set "
+        "SUPERSPEC_LAYERS\n")
+    assert list(project.iterdir()) == []
