@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   create .venv, install superspec, run the tour on examples/
-#   make test   install everything the tests need (Debian packages, npm tools, PyPI), run them
+#   make test   install everything the tests need (Debian packages, npm tools, PyPI), lint
+#               (ruff, mypy) and run them
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -40,11 +41,11 @@ demo: venv
 	$(BIN)/superspec enforce --spec $(EXAMPLES)/ledger/superspec.yaml $(LAYERS) --branch main
 	@echo "== done: generated files are in $(DEMO_OUT)/"
 
-test: venv system-deps
+test: venv system-deps lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: venv
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
 bench: venv system-deps

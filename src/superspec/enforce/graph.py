@@ -1,8 +1,8 @@
 """The resolved dependency graph every ecosystem reader produces and every rule reads.
 
 A reader (maven, python, npm) turns a project into a ``DependencyGraph``: the root, and for each
-node the dependencies it declared, *before* conflict resolution (so convergence and upper-bound rules
-can see every requested version), plus the ``resolved`` choice per package key (what the build
+node the dependencies it declared, *before* conflict resolution (so convergence and upper-bound
+rules can see every requested version), plus the ``resolved`` choice per package key (what the build
 actually uses: Maven's nearest-wins, a lock file's pin).
 """
 
