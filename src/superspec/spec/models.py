@@ -70,10 +70,20 @@ class Ci(Model):
 # --- build and branching ----------------------------------------------------------------------
 
 
+class BuildCommands(Model):
+    """Shell commands of the build and test stages; unset ones default from ``build.tool``."""
+
+    build: str | None = None
+    test: str | None = None
+
+    def get(self, runner: str) -> str | None:
+        return {"build": self.build, "test": self.test}.get(runner)
+
+
 class Build(Model):
     tool: Literal["maven", "gradle", "python", "npm", "go", "custom"]
     image: str | None = None
-    commands: dict[str, str] = {}
+    commands: BuildCommands = Field(default_factory=BuildCommands)
 
 
 class Branching(Model):
