@@ -87,12 +87,11 @@ def test_missing_params_file(workspace: Workspace) -> None:
 
 
 def test_unknown_step_suggests_the_closest(workspace: Workspace) -> None:
-    run = workspace.step("enforce", {"contract": 1, "step": "enforce"})
+    workspace.step("enforce", {"contract": 1, "step": "enforce"})  # writes the params file P
     from tests.helpers import run_cli
 
     cli = run_cli(workspace.capsys, "step", "relase", "--params-file", P)
     assert cli.code == 2
     assert cli.err == "error: unknown step 'relase'; did you mean 'release'?\n"
-    assert run.error is None or run.error["step"] == "enforce"
     cli = run_cli(workspace.capsys, "step", "build", "--params-file", P)
     assert cli.err == "error: unknown step 'build' (steps: enforce, package, deploy, release)\n"

@@ -22,6 +22,8 @@ COMMANDS = {
     "generate": "superspec.cli.generate:generate",
     "enforce": "superspec.cli.enforce:enforce",
     "package": "superspec.cli.package:package",
+    "deploy": "superspec.cli.unavailable:deploy",
+    "release": "superspec.cli.unavailable:release",
     "step": "superspec.cli.step:step",
 }
 

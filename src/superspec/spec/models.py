@@ -12,9 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 KNOWN_RUNNERS = ("enforce", "build", "test", "package", "deploy", "release", "script")
-ENVIRONMENT_CLASSES = ("development", "functional-test", "acceptance", "pre-release", "production")
-BUILD_TOOLS = ("maven", "gradle", "python", "npm", "go", "custom")
-STRATEGIES = ("blue-green", "rolling", "canary", "recreate")
 
 Kind = Literal["company", "department", "project"]
 BranchPatterns = str | list[str]
@@ -196,7 +193,7 @@ class PackageFile(Model):
     path: str
 
 
-SECRET_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SECRET_NAME = r"[A-Za-z_][A-Za-z0-9_]*"  # an environment variable name (whole string)
 
 
 class Package(Model):
@@ -211,7 +208,7 @@ class Package(Model):
     def _secret_names(cls, names: list[str]) -> list[str]:
         import re
 
-        bad = [n for n in names if not re.match(SECRET_NAME, n)]
+        bad = [n for n in names if not re.fullmatch(SECRET_NAME, n)]
         if bad:
             raise ValueError(f"secret names must be environment variable names, got {bad}")
         return names

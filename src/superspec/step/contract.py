@@ -16,9 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from superspec.spec.models import SECRET_NAME
+
 CONTRACT_VERSION = 1
 STEP_NAMES = ("enforce", "package", "deploy", "release")
-SECRET_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 StepName = Literal["enforce", "package", "deploy", "release"]
 Status = Literal["passed", "failed", "done", "rolled-back", "paused-for-approval"]
@@ -57,7 +58,7 @@ class ContractModel(BaseModel):
 
 # --- params ----------------------------------------------------------------------------------
 
-SecretName = Annotated[str, Field(pattern=SECRET_NAME)]
+SecretName = Annotated[str, Field(pattern=f"^{SECRET_NAME}$")]
 
 
 class ParamsBase(ContractModel):
