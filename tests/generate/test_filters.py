@@ -7,7 +7,14 @@ from pathlib import Path
 
 import yaml
 
-from superspec.render.filters import groovy_str, shell_quote, to_yaml, yaml_scalar
+from superspec.render.filters import (
+    groovy_comment,
+    groovy_str,
+    shell_quote,
+    to_yaml,
+    yaml_comment,
+    yaml_scalar,
+)
 from tests.generate.tools import parse_groovy
 
 NASTY = ["'", '"', "\\", "$", "{", "}", "\n", "\r", "\t", "'''", '"""', "${x}", "#", ": ", "/",
@@ -67,3 +74,37 @@ def test_emitted_yaml_is_read_back_unchanged_by_pyyaml_in_every_shape() -> None:
                       [sample, [sample], {sample: sample}], {"e": [], "f": {}, "n": None,
                                                             "b": True, "i": 3}):
             assert yaml.safe_load(to_yaml(value)) == value, repr(sample)
+
+
+ESCAPES = ["\\u000a", "\\\\u000a", "\\uuuu000a", "\\u000D", "\\u2028", "\\u002f\\u002f", "%5C"]
+
+
+def test_comment_filters_percent_encode_backslash_percent_and_non_ascii() -> None:
+    assert groovy_comment('x\\u000aprintln("PWN")') == 'x%5Cu000aprintln("PWN")'
+    assert groovy_comment("a\\\\u000ab") == "a%5C%5Cu000ab"
+    assert groovy_comment("\\uuuu000a") == "%5Cuuuu000a"
+    assert groovy_comment("50% \n\r\t*/ /* é\u2028\u2029\u0085\U0001F600") == (
+        "50%25 %0A%0D%09*/ /* %C3%A9%E2%80%A8%E2%80%A9%C2%85%F0%9F%98%80")
+    assert groovy_comment("plain text: ok # // ${x}") == "plain text: ok # // ${x}"
+    assert yaml_comment("a\nb: c\u2028d\u0085e") == "a%0Ab: c%E2%80%A8d%C2%85e"
+
+
+def test_groovy_comments_stay_comments(tmp_path: Path) -> None:
+    """Groovy translates unicode escapes before parsing, comments included: a comment line
+    holding any filtered value (escapes, line breaks, '*/') leaves only the code around it."""
+    samples = _samples() + [f"{e}println('PWN'){e}//" for e in ESCAPES] + [
+        "x\\u000aprintln(\"PWN\")\\u000a\\u002f\\u002f", "\\", "\\u", "*/ f(1) /*"]
+    source = tmp_path / "comments.groovy"
+    source.write_text("".join(f"// {groovy_comment(s)}\nf('{i}')\n" for i, s in
+                              enumerate(samples)), encoding="utf-8")
+    ast = parse_groovy([source])[str(source)]
+    assert "error" not in ast
+    assert ast["calls"] == ["f"] * len(samples)
+    assert ast["constants"] == [str(i) for i in range(len(samples))]
+    assert ast["variables"] == [] and ast["other"] == [] and ast["gstrings"] == []
+
+
+def test_yaml_comments_stay_comments() -> None:
+    samples = _samples() + ESCAPES + ["a\u0085b: 1", "a\u2028b: 1", "a\u2029b: 1", "a\rb: 1"]
+    text = "".join(f"# {yaml_comment(s)}\nk{i}: {i}\n" for i, s in enumerate(samples))
+    assert yaml.safe_load(text) == {f"k{i}": i for i in range(len(samples))}

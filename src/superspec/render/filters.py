@@ -3,6 +3,7 @@
 - ``groovy_str``: a single-quoted (non-interpolating) Groovy literal; backslash, quote and every
   control character are escaped, so ``${...}``, ``'''`` or a newline stay inert data.
 - ``to_yaml`` / ``yaml_scalar``: YAML from one quoting emitter (yamlout), never pasted text.
+- ``groovy_comment`` / ``yaml_comment``: percent-encoded printable ASCII (``comment_text``).
 - ``shell_quote``: one word for a POSIX shell (``shlex.quote``).
 """
 
@@ -45,21 +46,34 @@ def groovy_str(value: object) -> str:
 
 
 def groovy_comment(value: object) -> str:
-    """Text safe inside a ``//`` comment line: control characters become '?'."""
-    return _one_line(str(value))
+    """Text safe inside a Groovy ``//`` comment line: see ``comment_text``.
+
+    Groovy (like Java) turns ``\\uXXXX`` escapes into characters before it parses, comments
+    included, so a backslash could end the comment and start code: it is percent-encoded.
+    """
+    return comment_text(value)
 
 
 def yaml_comment(value: object) -> str:
-    """Text safe inside a ``#`` comment line."""
-    return _one_line(str(value))
+    """Text safe inside a YAML ``#`` comment line: see ``comment_text`` (no line break of any
+    kind, so neither ``\\n``, ``\\r``, U+0085, U+2028 nor U+2029 can end the comment)."""
+    return comment_text(value)
 
 
-def _one_line(text: str) -> str:
-    if text.isprintable():
+_COMMENT_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"\\", "%"}
+
+
+def comment_text(value: object) -> str:
+    """``value`` percent-encoded for one comment line: ``%``, ``\\`` and every character
+    outside printable ASCII (U+0020-U+007E) become ``%XX`` per UTF-8 byte (``\\`` -> ``%5C``,
+    newline -> ``%0A``, U+2028 -> ``%E2%80%A8``). The result is printable ASCII without a
+    backslash: no escape a parser interprets and no line break, so it cannot leave the comment.
+    """
+    text = str(value)
+    if all(c in _COMMENT_SAFE for c in text):
         return text
-    return "".join(
-        "?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs") else c for c in text
-    )
+    return "".join(c if c in _COMMENT_SAFE else "".join(f"%{b:02X}" for b in c.encode(
+        "utf-8", "surrogatepass")) for c in text)
 
 
 def to_yaml(value: Any) -> str:
