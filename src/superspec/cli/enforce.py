@@ -68,9 +68,9 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
 
         write_junit(report, report_junit)
     if output_format == "json":
-        import json
+        from superspec.enforce.reports import to_json_text
 
-        click.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
+        click.echo(to_json_text(report))
     else:
         from superspec.enforce.reports import render_text
 

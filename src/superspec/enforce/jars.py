@@ -20,7 +20,6 @@ _EOCD = b"PK\x05\x06"
 _CEN = b"PK\x01\x02"
 _EOCD_SIZE = 22
 _CEN_SIZE = 46
-_ZIP64_LOCATOR = b"PK\x06\x07"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from superspec.enforce.graph import Dependency
 
-ORIGINS = ("registry", "git", "url", "file", "directory", "editable")
-
 
 @dataclass(frozen=True)
 class LockedDependency(Dependency):

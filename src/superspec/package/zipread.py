@@ -27,7 +27,6 @@ ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 CENTRAL = struct.Struct("<4s6H3L5H2L")
 LOCAL = struct.Struct("<4s5H3L2H")
 SIG_EOCD, SIG_LOC64, SIG_EOCD64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
-_LOCAL_LENGTHS = struct.Struct("<2H")
 SIG_CENTRAL, SIG_LOCAL, SIG_DESCRIPTOR = b"PK\x01\x02", b"PK\x03\x04", b"PK\x07\x08"
 MAX32, MAX16 = 0xFFFFFFFF, 0xFFFF
 
