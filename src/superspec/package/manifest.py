@@ -46,6 +46,22 @@ class Manifest:
     manifest_entry: str = MANIFEST_ENTRY  # where it lies inside the artifact
     superspec_version: str = __version__
 
+    @classmethod
+    def for_env(cls, effective: Any, env: str, version: str | None, *, base_kind: str,
+                base_name: str, base_sha256: str, entries: list[ChangedEntry],
+                manifest_entry: str = MANIFEST_ENTRY) -> Manifest:
+        """The manifest of one environment's package: what the spec says plus the base."""
+        from superspec.package.render import env_values, values_digest
+
+        model = effective.model
+        return cls(
+            environment=env, environment_class=model.environments[env].class_, app=model.name,
+            version=version or model.app.version, base_kind=base_kind, base_name=base_name,
+            base_sha256=base_sha256, spec_digest=effective.digest,
+            values_digest=values_digest(env_values(effective, env)),
+            secrets=list(model.package.secrets), secret_style=model.package.secret_style,
+            entries=entries, manifest_entry=manifest_entry)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "superspecPackage": FORMAT,

@@ -23,7 +23,7 @@ from superspec.package import wheel as wheels
 from superspec.package.lazydata import Data
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.plan import artifact_path, check_envs, output_paths
-from superspec.package.render import Rendered, Renderer, env_values, values_digest
+from superspec.package.render import Rendered, Renderer
 from superspec.spec.layers import display_path
 
 Progress = Callable[[str], None]
@@ -191,19 +191,15 @@ class _Digest:
 def _manifest(effective: Any, env: str, version: str | None, kind: str, base: Path,
               changed: list[ChangedEntry], digest: _Digest,
               manifest_at: str) -> Callable[[], Manifest]:
-    model = effective.model
-    values = values_digest(env_values(effective, env))
+    """The manifest, built once and only when first needed (the base digest may still be
+    computing on another core)."""
     made: list[Manifest] = []
 
     def build() -> Manifest:
         if not made:
-            made.append(Manifest(
-                environment=env, environment_class=model.environments[env].class_,
-                app=model.name, version=version or model.app.version, base_kind=kind,
-                base_name=base.name, base_sha256=digest.value(), spec_digest=effective.digest,
-                values_digest=values, secrets=list(model.package.secrets),
-                secret_style=model.package.secret_style, entries=changed,
-                manifest_entry=manifest_at))
+            made.append(Manifest.for_env(
+                effective, env, version, base_kind=kind, base_name=base.name,
+                base_sha256=digest.value(), entries=changed, manifest_entry=manifest_at))
         return made[0]
 
     return build

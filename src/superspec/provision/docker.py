@@ -24,7 +24,7 @@ import docker.errors
 from superspec import __version__
 from superspec.errors import InputError, UsageError
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
-from superspec.package.render import Rendered, env_values, values_digest
+from superspec.package.render import Rendered
 from superspec.package.runner import PackageResult, source_epoch
 from superspec.package.verify import VerifyReport
 
@@ -88,13 +88,9 @@ def package_image(effective: Any, ref: str, rendered: dict[str, list[Rendered]],
 
 def _manifest(effective: Any, env: str, version: str | None, ref: str, base_id: str,
               files: list[Rendered]) -> Manifest:
-    model = effective.model
-    return Manifest(
-        environment=env, environment_class=model.environments[env].class_, app=model.name,
-        version=version or model.app.version, base_kind="image", base_name=ref,
-        base_sha256=base_id.removeprefix("sha256:"), spec_digest=effective.digest,
-        values_digest=values_digest(env_values(effective, env)),
-        secrets=list(model.package.secrets), secret_style=model.package.secret_style,
+    return Manifest.for_env(
+        effective, env, version, base_kind="image", base_name=ref,
+        base_sha256=base_id.removeprefix("sha256:"),
         entries=[ChangedEntry(f.path, "layered", f.template, f.sha256, len(f.data))
                  for f in files])
 
