@@ -46,6 +46,10 @@ def test_reads_what_git_reports(tmp_path: Path) -> None:
 def test_globs() -> None:
     assert selected("release/1.2", ("main", "release/*"))
     assert not selected("feature/x", ("main", "release/*"))
+    # as in the pipeline's stage conditions: '*' stays within one segment, '**' crosses '/'
+    assert not selected("release/1/hotfix", ("release/*",))
+    assert selected("release/1/hotfix", ("release/**",))
+    assert not selected("main\n", ("main",))
     assert selected(None, None) and not selected(None, ("main",))
     assert skip_reason(None, ("main",)) == (
         "onlyWhen branch [main]: branch unknown (no --branch, BRANCH_NAME, CI_COMMIT_REF_NAME or "

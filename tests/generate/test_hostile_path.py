@@ -4,7 +4,6 @@ comments, and YAML ends a comment at any line break; neither may turn the path i
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any

@@ -168,3 +168,19 @@ def test_gitlab_regex_escapes_everything_but_the_glob() -> None:
     assert gitlab_regex("release/*") == "/^release\\/[^\\/]*$/"
     assert gitlab_regex("v1.2+x/**") == "/^v1\\.2\\+x\\/.*$/"
     assert gitlab_regex("a?b") == "/^a[^\\/]b$/"
+
+
+def test_a_trailing_newline_is_refused_in_names_and_branch_patterns(tmp_path: Path) -> None:
+    """`$` would accept a final newline; names and patterns must match as a whole."""
+    with pytest.raises(SpecError) as error:
+        plan_of(tmp_path, {"build": {}, "ship": {"script": ["echo"],
+                                                 "when": {"branch": ["main\n"]}}},
+                name="app\n", branching={"strategy": "gitflow", "develop": "develop\n"})
+    file = error.value.problems[0].location.file
+    assert [str(p) for p in error.value.problems] == [
+        f"{file}:3 [project app\n] name: project name 'app\\n' cannot name a lock or "
+        "environment: use letters, digits, '.', '_' and '-', starting with a letter or digit",
+        f"{file}:37 [project app\n] branching.develop: branch pattern 'develop\\n' may only use "
+        "letters, digits and _ . @ + * ? # % = , / -",
+        f"{file}:32 [project app\n] pipeline.stages.ship.when.branch.0: branch pattern "
+        "'main\\n' may only use letters, digits and _ . @ + * ? # % = , / -"]

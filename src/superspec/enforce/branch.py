@@ -1,4 +1,7 @@
-"""Which branch is being built, and whether a rule's ``onlyWhen.branch`` globs select it.
+"""Which branch is being built, and whether a rule's ``onlyWhen.branch`` patterns select it.
+
+Patterns mean what ``superspec.spec.branches`` says, as in the pipeline's stage conditions:
+``*`` stays within one path segment, ``**`` crosses ``/``, there are no character classes.
 
 Order: ``--branch``, then Jenkins' ``BRANCH_NAME``, then GitLab's ``CI_COMMIT_REF_NAME``, then the
 git checkout of the project (``.git/HEAD`` is read directly, as ``git rev-parse --abbrev-ref HEAD``
@@ -7,7 +10,6 @@ would answer; a detached HEAD gives ``HEAD``). Stdlib only: the cached path uses
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -57,7 +59,9 @@ def selected(branch: str | None, globs: Sequence[str] | None) -> bool:
         return True
     if branch is None:
         return False
-    return any(fnmatch.fnmatchcase(branch, g) for g in globs)
+    from superspec.spec.branches import branch_matches
+
+    return any(branch_matches(g, branch) for g in globs)
 
 
 def skip_reason(branch: str | None, globs: Sequence[str]) -> str:

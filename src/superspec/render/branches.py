@@ -1,19 +1,18 @@
 """Branch conditions: which branches run a stage, from the branching strategy and ``when``.
 
-Patterns are globs as Jenkins' ``when { branch }`` reads them: ``*`` matches within one path
-segment, ``**`` across segments, ``?`` one character. GitLab gets the same pattern as an
-anchored regular expression in which every other character is literal.
+Patterns mean what ``superspec.spec.branches`` says (``*`` within one path segment, ``**``
+across segments, ``?`` one character other than ``/``, everything else literal). GitLab gets
+the same pattern as an anchored regular expression in which every other character is literal.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from dataclasses import dataclass
 
-# Characters a branch pattern may use: git's ref-name characters minus the ones shells, Groovy
-# or GitLab expressions would read specially (quotes, spaces, '$', '\', '~', '^', ':', '[').
-BRANCH_PATTERN = re.compile(r"^[A-Za-z0-9_.@+*?#%=,/-]+$")
+from superspec.spec.branches import bad_pattern, branch_matches, is_glob, tokens
+
+__all__ = ["Condition", "bad_pattern", "deployable_branches", "env_branches", "gitlab_regex",
+           "union"]
 
 # Where each environment class deploys from, per strategy (None: every branch).
 _ENV_BRANCHES: dict[str, dict[str, str]] = {
@@ -84,49 +83,32 @@ def union(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for group in groups for p in group))
 
 
-def bad_pattern(pattern: str) -> str | None:
-    """Why ``pattern`` cannot be used as a branch pattern, or None when it can."""
-    if not BRANCH_PATTERN.match(pattern):
-        return (f"branch pattern {pattern!r} may only use letters, digits and "
-                f"_ . @ + * ? # % = , / -")
-    return None
-
-
 def gitlab_regex(pattern: str) -> str:
     """The glob as a GitLab ``=~`` regex literal.
 
     ``release/*`` -> ``/^release\\/[^\\/]*$/``
     """
     out = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
+    for token in tokens(pattern):
+        if token == "**":
             out.append(".*")
-            i += 2
-            continue
-        if char == "*":
+        elif token == "*":
             out.append("[^\\/]*")
-        elif char == "?":
+        elif token == "?":
             out.append("[^\\/]")
-        elif char.isalnum() or char in "_-@%=,#":
-            out.append(char)
+        elif token.isalnum() or token in "_-@%=,#":
+            out.append(token)
         else:
-            out.append("\\" + char)
-        i += 1
+            out.append("\\" + token)
     return "/^" + "".join(out) + "$/"
 
 
 def _may_match_same(a: str, b: str) -> bool:
-    a_glob, b_glob = _is_glob(a), _is_glob(b)
+    a_glob, b_glob = is_glob(a), is_glob(b)
     if not a_glob and not b_glob:
         return a == b
     if not a_glob:
-        return fnmatch.fnmatchcase(a, b)
+        return branch_matches(b, a)
     if not b_glob:
-        return fnmatch.fnmatchcase(b, a)
+        return branch_matches(a, b)
     return True  # two globs: assume they can
-
-
-def _is_glob(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern

@@ -10,7 +10,7 @@ from superspec.spec import Spec
 Problem = Callable[[tuple[str, ...], str], None]
 
 # Names that become parts of resource names (locks, environments): plain identifiers only.
-RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+RESOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
 MAX_JOB_NAME = 255
 # Top-level .gitlab-ci.yml keywords a job may not be called.
 GITLAB_RESERVED = frozenset({
@@ -21,13 +21,13 @@ GITLAB_RESERVED = frozenset({
 
 def check_names(spec: Spec, problem: Problem) -> None:
     """Project and environment names, approval groups and stage ids."""
-    if not RESOURCE_NAME.match(spec.name):
+    if not RESOURCE_NAME.fullmatch(spec.name):
         problem(("name",), f"project name {spec.name!r} cannot name a lock or environment: use "
                 "letters, digits, '.', '_' and '-', starting with a letter or digit")
     used = {s.env for s in spec.pipeline.stages.values() if s.env}
     used |= {e for s in spec.pipeline.stages.values() for e in s.envs or ()}
     for name in sorted(used):
-        if name in spec.environments and not RESOURCE_NAME.match(name):
+        if name in spec.environments and not RESOURCE_NAME.fullmatch(name):
             problem(("environments", name), f"environment name {name!r} cannot name a lock or "
                     "environment: use letters, digits, '.', '_' and '-', starting with a letter "
                     "or digit")
