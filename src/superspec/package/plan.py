@@ -10,24 +10,19 @@ from superspec.package.artifact import split_name
 
 
 def stage_envs(effective: Any) -> list[str]:
-    """The environments of the pipeline's package stage(s), in pipeline order."""
+    """The environments of the pipeline's package stage(s), in pipeline order; each stage's
+    follow ``superspec.spec.packaging.package_envs``."""
+    from superspec.spec.packaging import package_envs
+
     model = effective.model
-    envs: list[str] = []
     stages = [s for s in model.pipeline.stages if model.stage_runner(s) == "package"]
     if not stages:
         raise SpecError("no pipeline stage runs 'package', so --all-envs has no environments",
                         location=effective.locate(("pipeline", "stages")))
-    for stage_id in stages:
-        stage = model.pipeline.stages[stage_id]
-        for env in (stage.envs or []) + ([stage.env] if stage.env else []):
-            if env not in model.environments:
-                raise SpecError(f"stage '{stage_id}' packages environment '{env}', which is not "
-                                "defined in environments",
-                                location=effective.locate(("pipeline", "stages", stage_id)))
-            if env not in envs:
-                envs.append(env)
+    envs = list(dict.fromkeys(env for s in stages for env in package_envs(model, s)))
     if not envs:
-        raise SpecError(f"the package stage '{stages[0]}' lists no environments (envs: [...])",
+        raise SpecError(f"stage '{stages[0]}' runs 'package' but names no environments and no "
+                        "stage deploys to one: set 'envs: [...]'",
                         location=effective.locate(("pipeline", "stages", stages[0])))
     return envs
 

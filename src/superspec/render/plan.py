@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from superspec.render.branches import Condition
+from superspec.spec.packaging import DEPLOYING as DEPLOYING  # the stages that deploy
 
 RUNNER_STEPS = ("enforce", "package", "deploy", "release")  # stages that call `superspec <runner>`
-COMMAND_STEPS = ("build", "test", "script")  # stages that run the project's own commands
-DEPLOYING = ("deploy", "release")
 DEFAULT_ENFORCE_JUNIT = "superspec-enforce.xml"
 
 # GitLab deployment tier of each environment class.
@@ -121,7 +120,3 @@ class Plan:
     stages: tuple[Stage, ...]
     jenkins: JenkinsSettings
     gitlab: GitlabSettings
-
-    @property
-    def environments(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s.environment.name for s in self.stages if s.environment))

@@ -22,7 +22,7 @@ from superspec.render.plan import (
     RunnerCall,
     Stage,
 )
-from superspec.spec import EffectiveSpec, Spec, stage_order
+from superspec.spec import EffectiveSpec, Spec, packaging, stage_order
 
 DEFAULT_COMMANDS: dict[str, dict[str, str]] = {
     "maven": {"build": "mvn -B -DskipTests package", "test": "mvn -B test"},
@@ -129,19 +129,13 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
 
 
 def package_envs(spec: Spec, stage_id: str, problem: Problem) -> tuple[str, ...]:
-    """The environments a package stage packages: its `envs` (and `env`), else those the
-    pipeline's deploy/release stages deploy to, in pipeline order."""
-    stage = spec.pipeline.stages[stage_id]
-    envs = list(stage.envs or []) + ([stage.env] if stage.env else [])
-    if not envs:
-        envs = [spec.pipeline.stages[s].env or "" for s in stage_order(spec)
-                if spec.stage_runner(s) in DEPLOYING]
-    envs = [e for e in dict.fromkeys(envs) if e in spec.environments]
+    """The environments a package stage packages (superspec.spec.packaging), or a problem."""
+    envs = tuple(packaging.package_envs(spec, stage_id))
     if not envs:
         problem(("pipeline", "stages", stage_id),
                 f"stage '{stage_id}' runs 'package' but names no environments and no stage "
                 "deploys to one: set 'envs: [...]'")
-    return tuple(envs)
+    return envs
 
 
 def _artifacts(spec: Spec, spec_file: str, runner: str,

@@ -111,7 +111,11 @@ def enforce_message(details: dict[str, Any]) -> str:
 
 def run_package(ctx: StepContext, params: PackageParams) -> Verdict:
     effective, stage = ctx.effective, ctx.stage
-    envs = params.envs if params.envs is not None else (stage.envs if stage else None)
+    envs = params.envs
+    if envs is None and stage is not None and params.stage is not None:
+        from superspec.spec.packaging import package_envs as stage_envs
+
+        envs = stage_envs(effective.model, params.stage)  # the pipeline's rule
     if not envs:
         where = (f"pipeline.stages.{params.stage}.envs" if params.stage
                  else "'stage' to use the stage's envs")
