@@ -10,7 +10,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from superspec.errors import InputError, Location
 from superspec.package.directory import DirArchive, open_dir, write_dir
@@ -33,13 +33,16 @@ class Job:
     added: list[tuple[str, Data]]
 
 
-def split_name(path: Path) -> tuple[str, str]:
-    """(stem, suffix): 'app.tar.gz' -> ('app', '.tar.gz'); a directory has no suffix."""
+def split_name(path: PurePath, is_dir: bool | None = None) -> tuple[str, str]:
+    """(stem, suffix): 'app.tar.gz' -> ('app', '.tar.gz'); a directory has no suffix
+    (``is_dir`` None: ask the file system)."""
     name = path.name
     for suffix in TARGZ_SUFFIXES + (".tar",) + ZIP_SUFFIXES:
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)], name[-len(suffix):]
-    return (name, "") if path.is_dir() else (path.stem, path.suffix)
+    if is_dir is None:
+        is_dir = isinstance(path, Path) and path.is_dir()
+    return (name, "") if is_dir else (path.stem, path.suffix)
 
 
 def detect(path: Path, display: str) -> str:

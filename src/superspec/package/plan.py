@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from superspec.errors import SpecError, UsageError
@@ -46,18 +46,24 @@ def artifact_path(effective: Any, artifact: Path | None) -> Path:
     return Path(effective.path).parent / configured
 
 
+def output_name(base: PurePath, env: str, is_dir: bool | None = None) -> PurePath:
+    """The default output for ``env``, relative to the outputs' directory: ``<stem>-<env><suffix>``;
+    a wheel's file name is part of its format, so it keeps it in a directory per environment.
+    Pure when ``is_dir`` is given (the generated pipelines name the outputs from it)."""
+    stem, suffix = split_name(base, is_dir)
+    if suffix.lower() == ".whl":
+        return PurePath(env, base.name)
+    return PurePath(f"{stem}-{env}{suffix}")
+
+
 def output_paths(base: Path, envs: list[str], out: Path | None) -> dict[str, Path]:
-    """``<stem>-<env><suffix>`` beside the base; ``--out`` is the output for one environment
-    and the directory of the outputs for several."""
-    stem, suffix = split_name(base)
+    """``output_name`` beside the base; ``--out`` is the output for one environment and the
+    directory of the outputs for several."""
     if out is not None and len(envs) == 1:
         paths = {envs[0]: out}
     else:
         where = out if out is not None else base.parent
-        if suffix.lower() == ".whl":  # a wheel's file name is part of its format: keep it
-            paths = {env: where / env / base.name for env in envs}
-        else:
-            paths = {env: where / f"{stem}-{env}{suffix}" for env in envs}
+        paths = {env: where / output_name(base, env) for env in envs}
     for path in paths.values():
         if path.resolve() == base.resolve():
             raise UsageError(f"the output {path} would overwrite the base artifact")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from pathlib import PurePosixPath
 
 from superspec.errors import SpecError
 from superspec.render import branches
@@ -149,24 +150,11 @@ def _artifacts(spec: Spec, spec_file: str, runner: str,
     if runner == "build":
         return (base,)
     assert call is not None
-    return tuple(package_output(base, env) for env in call.envs)
+    from superspec.package.plan import output_name  # what `superspec package` writes by default
 
-
-# the package runner's default output names (superspec package; test_plan.py compares them)
-_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".jar", ".war", ".ear", ".zip", ".whl")
-
-
-def package_output(base: str, env: str) -> str:
-    """Where `superspec package --env ENV` writes by default: `<stem>-<env><suffix>` beside
-    the base artifact; a wheel keeps its name in a directory per environment."""
-    where, name = posixpath.split(base)
-    if name.lower().endswith(".whl"):
-        return posixpath.join(where, env, name)
-    for suffix in _ARCHIVE_SUFFIXES:
-        if name.lower().endswith(suffix) and len(name) > len(suffix):
-            return posixpath.join(where, f"{name[: -len(suffix)]}-{env}{name[-len(suffix):]}")
-    stem, suffix = posixpath.splitext(name)
-    return posixpath.join(where, f"{stem}-{env}{suffix}")
+    where = posixpath.dirname(base)
+    return tuple(posixpath.join(where, output_name(PurePosixPath(base), env, is_dir=False)
+                                .as_posix()) for env in call.envs)
 
 
 def _condition(spec: Spec, stage_id: str, names: dict[str, str],
