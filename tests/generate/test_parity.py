@@ -8,6 +8,7 @@ import re
 import shlex
 from typing import Any
 
+from superspec.cli.main import COMMANDS
 from tests.generate.conftest import Output
 from tests.generate.declarative import jenkins_facts
 from tests.generate.tools import load_gitlab
@@ -36,7 +37,9 @@ def gitlab_facts(document: dict[str, Any]) -> list[dict[str, Any]]:
                                 "runner": None}
         for command in job["script"]:
             if command.startswith("superspec "):
-                fact["runner"] = shlex.split(command)[1]
+                runner = shlex.split(command)[1]
+                assert runner in COMMANDS, f"no superspec command {runner!r}: {command}"
+                fact["runner"] = runner
             else:
                 fact["commands"].append(command)
         if "environment" in job:
