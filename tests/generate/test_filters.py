@@ -22,7 +22,8 @@ NASTY = ["'", '"', "\\", "$", "{", "}", "\n", "\r", "\t", "'''", '"""', "${x}", 
          "!", "%", "@", "\u200b", "\x1b", "//", "/*", "*/"]
 
 # unicode escapes Groovy translates before parsing (Java allows several u's), and look-alikes
-ESCAPES = ["\\u000a", "\\\\u000a", "\\uuuu000a", "\\u000D", "\\u2028", "\\u002f\\u002f", "\\u0027", "%5C"]
+ESCAPES = ["\\u000a", "\\\\u000a", "\\uuuu000a", "\\u000D", "\\u2028", "\\u002f\\u002f",
+           "\\u0027", "%5C"]
 
 
 def _samples(count: int = 400) -> list[str]:
