@@ -54,7 +54,8 @@ def test_groovy_literals_parse_back_to_the_same_string(tmp_path: Path) -> None:
 
 def test_yaml_filters_round_trip() -> None:
     samples = [s for s in _samples() if "\x00" not in s and "\x1b" not in s] + [
-        "yes", "no", "null", "~", "1.0", "0x10", "- a", "? b", "@c", "%d", "&e", "*f", "!g"]
+        "yes", "no", "null", "~", "1.0", "0x10", "- a", "? b", "@c", "%d", "&e", "*f", "!g",
+        "abc\n", "./x\n", "$Y\n"]  # a final newline is data, not the end of a plain scalar
     for sample in samples:
         assert yaml.safe_load(yaml_scalar(sample)) == sample
         assert yaml.safe_load(to_yaml({sample: [sample]})) == {sample: [sample]}

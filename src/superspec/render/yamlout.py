@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 # plain scalars: a safe first character, then printable ASCII; ": " and " #" are refused below
-_PLAIN = re.compile(r"^[A-Za-z0-9_./$(][\x20-\x7e]*$")
+_PLAIN = re.compile(r"[A-Za-z0-9_./$(][\x20-\x7e]*")  # used with fullmatch
 _RESOLVER = yaml.resolver.Resolver()
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0",
             "\x07": "\\a", "\b": "\\b", "\x0b": "\\v", "\f": "\\f", "\x1b": "\\e"}
@@ -27,7 +27,7 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0
 @lru_cache(maxsize=8192)
 def scalar(text: str) -> str:
     """``text`` as one YAML scalar that every YAML 1.1/1.2 loader reads back unchanged."""
-    if (_PLAIN.match(text) and ": " not in text and " #" not in text
+    if (_PLAIN.fullmatch(text) and ": " not in text and " #" not in text
             and not text.endswith((" ", ":"))
             and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
             == "tag:yaml.org,2002:str"):
