@@ -204,3 +204,14 @@ def test_init_refuses_a_parent_it_cannot_find_and_writes_nothing(
         "or set "
         "SUPERSPEC_LAYERS\n")
     assert list(project.iterdir()) == []
+
+
+def test_explain_names_the_layer_that_declared_each_lock(capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    result = run_cli(capsys, "explain", "locked", "--spec", str(PAYMENTS), "--layers", LAYERS)
+    department = EXAMPLES / "layers/acme/payments/superspec.yaml"
+    line = _line_of(department, "- enforce.rules.requireUpperBoundDeps")
+    assert result.code == 0
+    assert (f'locked.2 = "enforce.rules.requireUpperBoundDeps"    (department payments: '
+            f"examples/layers/acme/payments/superspec.yaml:{line})") in result.out.splitlines()
+    assert len(result.out.splitlines()) == 6

@@ -50,6 +50,10 @@ def explain(effective: EffectiveSpec, dotted: str | None) -> list[Entry]:
 
 def _leaves(effective: EffectiveSpec, path: KeyPath, value: Any, full: Any):  # type: ignore[no-untyped-def]
     """Leaves in document order; values only the format's defaults supply come last."""
+    if path == ("locked",):  # each lock with the layer that declared it
+        for index, lock in enumerate(sorted(effective.locks, key=lambda lk: lk.dotted)):
+            yield Entry(("locked", str(index)), lock.dotted, lock.origin)
+        return
     if isinstance(full, dict) and full:
         written = value if isinstance(value, dict) else {}
         keys = [k for k in written if k in full] + [k for k in full if k not in written]
