@@ -212,6 +212,6 @@ def test_explain_names_the_layer_that_declared_each_lock(capsys: pytest.CaptureF
     department = EXAMPLES / "layers/acme/payments/superspec.yaml"
     line = _line_of(department, "- enforce.rules.requireUpperBoundDeps")
     assert result.code == 0
-    assert (f'locked.2 = "enforce.rules.requireUpperBoundDeps"    (department payments: '
+    assert (f'locked.3 = "enforce.rules.requireUpperBoundDeps"    (department payments: '
             f"examples/layers/acme/payments/superspec.yaml:{line})") in result.out.splitlines()
-    assert len(result.out.splitlines()) == 6
+    assert len(result.out.splitlines()) == 7

@@ -31,7 +31,7 @@ def test_an_unknown_environment_is_reported_first(capsys: pytest.CaptureFixture[
     result = run_cli(capsys, runner, *SPEC, "--env", "qa")
     assert result.code == 1
     assert result.err == (
-        "error: examples/layers/acme/superspec.yaml:38 [company acme] environments: unknown "
+        "error: examples/layers/acme/superspec.yaml:40 [company acme] environments: unknown "
         "environment 'qa' (environments: dev, test, staging, prod)\n")
 
 

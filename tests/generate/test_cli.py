@@ -207,8 +207,9 @@ def test_templates_override_wins_and_a_broken_template_writes_nothing(
     run = run_cli(capsys, "generate", "--spec", str(project / "superspec.yaml"),
                   "--templates", str(overrides))
     assert run.code == 1
-    assert run.err == ("error: template error while rendering .gitlab-ci.yml: "
-                       "'superspec.render.plan.Plan object' has no attribute 'no_such_field'\n")
+    assert run.err == (f"error: {overrides / 'gitlab' / 'header.j2'}:1: template error while "
+                       "rendering .gitlab-ci.yml: 'superspec.render.plan.Plan object' has no "
+                       "attribute 'no_such_field'\n")
     assert not (project / "Jenkinsfile").exists()  # nothing half-written
 
 
@@ -217,7 +218,7 @@ def test_ci_templates_directory_must_exist(tmp_path: Path, capsys: pytest.Captur
     monkeypatch.chdir(tmp_path)
     spec = write(tmp_path / "superspec.yaml", """
         superspec: 1
-        kind: project
+        kind: company
         name: p
         ci: {templates: company-templates}
         build: {tool: go}
@@ -225,7 +226,7 @@ def test_ci_templates_directory_must_exist(tmp_path: Path, capsys: pytest.Captur
     """)
     run = run_cli(capsys, "generate", "--spec", spec.name)
     assert run.code == 1
-    assert run.err == ("error: superspec.yaml:4 [project p] ci.templates: template "
+    assert run.err == ("error: superspec.yaml:4 [company p] ci.templates: template "
                        "directory company-templates does not exist\n")
 
 
@@ -260,6 +261,11 @@ def test_fleet_out_refuses_two_projects_of_one_name(
         """)
     run = run_cli(capsys, "generate", "a", "b", "--out", "out")
     assert run.code == 1
-    assert run.out == "ok same: out/same/Jenkinsfile created, out/same/.gitlab-ci.yml created\n"
-    assert run.err == ("error: b/superspec.yaml and a/superspec.yaml would both write to "
-                       "out/same\nerror: 1 of 2 projects failed\n")
+    assert run.out == ""
+    assert run.err == (
+        "error: a/superspec.yaml and b/superspec.yaml would both write to out/same (project "
+        "name 'same'); nothing was written for either\n"
+        "error: b/superspec.yaml and a/superspec.yaml would both write to out/same (project "
+        "name 'same'); nothing was written for either\n"
+        "error: 2 of 2 projects failed\n")
+    assert not (tmp_path / "out").exists()

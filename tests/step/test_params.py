@@ -34,14 +34,14 @@ def test_unknown_key_without_a_close_match_lists_the_known_keys(workspace: Works
     run = workspace.step("package", {"contract": 1, "step": "package", "zzz": 1})
     assert run.error["message"] == (
         ".superspec/step-package.json:4 zzz: unknown key 'zzz' (known keys: artifact, contract, "
-        "envs, layers, out, secrets, spec, stage, step)")
+        "envs, layers, out, root, secrets, spec, stage, step)")
 
 
 def test_a_key_of_another_step_is_unknown_here(workspace: Workspace) -> None:
     run = workspace.step("enforce", {"contract": 1, "step": "enforce", "envs": ["prod"]})
     assert run.error["message"] == (
         f"{P}:4 envs: unknown key 'envs' (known keys: branch, cache, contract, junit, layers, "
-        "mavenRepo, secrets, spec, stage, step)")
+        "mavenRepo, root, secrets, spec, stage, step)")
 
 
 @pytest.mark.parametrize(("data", "message"), [

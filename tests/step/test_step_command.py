@@ -94,7 +94,7 @@ def test_stage_must_exist_and_run_this_step(workspace: Workspace) -> None:
     run = workspace.step("package", params("package", stage="build"))
     assert run.error["kind"] == "spec"
     assert run.error["message"] == (
-        "ci-layers/acme/superspec.yaml:27 [company acme] pipeline.stages.build: "
+        "ci-layers/acme/superspec.yaml:29 [company acme] pipeline.stages.build: "
         "stage 'build' runs 'build', not 'package'")
 
 

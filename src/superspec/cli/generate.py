@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from superspec.cli.options import format_option, spec_options
+from superspec.cli.options import format_option, requested_root, spec_options
 from superspec.errors import SuperspecError
 
 TARGET_CHOICES = {"jenkins": ("jenkins",), "gitlab": ("gitlab",), "all": ("jenkins", "gitlab")}
@@ -49,9 +49,11 @@ def generate(paths: tuple[Path, ...], spec: Path, layers: tuple[Path, ...], targ
     """
     from superspec.render.generate import Options
     from superspec.render.generate import generate as run
+    from superspec.spec.root import root_from
 
     options = Options(targets=TARGET_CHOICES[target], out=out, check=check,
-                      templates=templates, layer_dirs=_layer_dirs(layers))
+                      templates=templates, layer_dirs=_layer_dirs(layers),
+                      root=root_from(requested_root()))
     results = run(list(paths) or [spec], options)
     if len(results) == 1 and results[0].error is not None:
         raise results[0].error

@@ -13,8 +13,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_SPEC = "superspec.yaml"
 
 
+ROOT_META = "superspec.root"
+
+
+def _remember_root(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta[ROOT_META] = value
+
+
 def spec_options(func: F) -> F:
-    """Adds ``--spec PATH`` and ``--layers DIR`` (repeatable)."""
+    """Adds ``--spec PATH``, ``--layers DIR`` (repeatable) and ``--root NAME``."""
+    func = click.option(
+        "--root", metavar="NAME", default=None, expose_value=False, callback=_remember_root,
+        help="The company layer every chain must end in, found in a --layers directory "
+             "(default: SUPERSPEC_ROOT; when both are set they must agree).",
+    )(func)
     func = click.option(
         "--layers", "layers", multiple=True, type=click.Path(file_okay=False, path_type=Path),
         help="Directory to look up layers named in 'extends' (as DIR/NAME/superspec.yaml). "
@@ -35,8 +47,15 @@ def format_option(func: F) -> F:
     )(func)
 
 
+def requested_root() -> str | None:
+    """The ``--root`` of the running command, if any."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get(ROOT_META)
+
+
 def load(spec: Path, layers: tuple[Path, ...]) -> Any:
     """Load the effective spec for a command (imports the spec core only when needed)."""
     from superspec.spec import layer_dirs_from, load_spec
+    from superspec.spec.root import root_from
 
-    return load_spec(spec, layer_dirs_from(layers))
+    return load_spec(spec, layer_dirs_from(layers), root_from(requested_root()))

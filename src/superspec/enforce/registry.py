@@ -120,8 +120,8 @@ def _configure(effective: Any) -> tuple[list[ConfiguredRule], list[SpecError]]:
             continue
         only = config.only_when.branch if config.only_when is not None else None
         globs = None if only is None else ((only,) if isinstance(only, str) else tuple(only))
-        rules.append(ConfiguredRule(rule_id, rule, options, config.level or enforce.level,
-                                    globs, describe(ep)))
+        level = config.level or effective.merged.pinned_levels.get(rule_id) or enforce.level
+        rules.append(ConfiguredRule(rule_id, rule, options, level, globs, describe(ep)))
     return rules, problems
 
 
@@ -139,7 +139,8 @@ def _option_problem(effective: Any, base: str, rule_id: str, options: type[RuleO
     location = effective.locate(f"{base}.{path}" if path else base)
     if error["type"] == "extra_forbidden":
         key = str(error["loc"][-1])
-        names = sorted(f.alias or n for n, f in options.model_fields.items())
+        names = sorted([f.alias or n for n, f in options.model_fields.items()]
+                       + ["level", "onlyWhen"])
         message = f"unknown option '{key}' for rule {rule_id}"
         hint = difflib.get_close_matches(key, names, n=1)
         if hint:

@@ -26,7 +26,7 @@ class RuleOptions(BaseModel):
     """Base of a rule's options: camelCase keys in YAML, unknown keys rejected, immutable."""
 
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+        extra="forbid", alias_generator=to_camel, frozen=True
     )
 
 

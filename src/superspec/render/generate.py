@@ -29,6 +29,7 @@ class Options:
     check: bool = False
     templates: tuple[Path, ...] = ()  # --templates, searched before ci.templates and built-ins
     layer_dirs: tuple[Path, ...] = ()
+    root: str | None = None  # the pinned root company layer (spec.root)
     environments: Environments = field(default_factory=Environments, compare=False)
 
 
@@ -64,28 +65,40 @@ def spec_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def generate(paths: Sequence[Path], options: Options) -> list[ProjectResult]:
-    """Generate (or --check) every project; results in the order given."""
+    """Generate (or --check) every project; results in the order given.
+
+    Every spec is loaded before anything is written, so two projects that would write to the
+    same folder (one naming itself after another) both fail and neither is written."""
     options = replace(options, environments=Environments())  # compiled templates for this run
-    specs = spec_files(paths)
+    specs = list(dict.fromkeys(spec_files(paths)))  # the same spec twice is generated once
     fleet = len(specs) > 1
-    results = []
-    seen_out: dict[str, str] = {}
+    loaded: list[tuple[ProjectResult, EffectiveSpec | None, Path | None]] = []
+    writers: dict[str, list[tuple[ProjectResult, Path]]] = {}
     for spec_path in specs:
         result = ProjectResult(spec=str(spec_path))
+        effective, out_dir = None, None
         try:
-            effective = load_spec(spec_path, options.layer_dirs)
+            effective = load_spec(spec_path, options.layer_dirs, options.root)
             result.name, result.digest = effective.model.name, effective.digest
             out_dir = _out_dir(spec_path, effective, options.out, fleet)
-            key = os.path.abspath(out_dir)
-            if key in seen_out:
-                raise UsageError(f"{spec_path} and {seen_out[key]} would both write to "
-                                 f"{out_dir}")
-            seen_out[key] = str(spec_path)
-            result.files = generate_project(effective, out_dir, options)
+            writers.setdefault(os.path.abspath(out_dir), []).append((result, out_dir))
         except SuperspecError as exc:
             result.error = exc
-        results.append(result)
-    return results
+        loaded.append((result, effective, out_dir))
+    for claims in writers.values():
+        if len(claims) > 1:
+            for result, out_dir in claims:
+                others = " and ".join(other.spec for other, _ in claims if other is not result)
+                result.error = UsageError(
+                    f"{result.spec} and {others} would both write to {out_dir} (project name "
+                    f"'{result.name}'); nothing was written for either")
+    for result, effective, out_dir in loaded:
+        if result.error is None and effective is not None and out_dir is not None:
+            try:
+                result.files = generate_project(effective, out_dir, options)
+            except SuperspecError as exc:
+                result.error = exc
+    return [result for result, _, _ in loaded]
 
 
 def generate_project(effective: EffectiveSpec, out_dir: Path, options: Options) -> list[FileResult]:

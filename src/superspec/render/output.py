@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,18 +27,29 @@ class FileResult:
         return self.status in DRIFT
 
 
-def read_current(path: Path) -> bytes | None:
+def read_current(path: Path, display: str) -> bytes | None:
+    """The generated file as it is on disk; None when missing. Never read through a link (a
+    link's target could be any file the user can read, and --check prints what differs) nor
+    from anything but a regular file (a FIFO would block)."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", location=Location(str(path))) from None
+        if path.is_symlink():
+            raise InputError("is a symlink; generated files are only written as regular files "
+                             "(remove the link)", location=Location(display)) from None
+        raise InputError(f"cannot read: {exc.strerror}", location=Location(display)) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError("is not a regular file; generated files are only written as "
+                             "regular files", location=Location(display))
+        return handle.read()
 
 
 def check_file(path: Path, display: str, content: str) -> FileResult:
     """--check: compare only; a drift carries a unified diff (on disk -> generated)."""
-    current = read_current(path)
+    current = read_current(path, display)
     wanted = content.encode("utf-8")
     if current == wanted:
         return FileResult(display, "current")
@@ -51,7 +64,7 @@ def check_file(path: Path, display: str, content: str) -> FileResult:
 
 def write_file(path: Path, display: str, content: str) -> FileResult:
     """Write ``content`` unless the file already holds it; temp file + os.replace, never half."""
-    current = read_current(path)
+    current = read_current(path, display)
     wanted = content.encode("utf-8")
     if current == wanted:
         return FileResult(display, "unchanged")

@@ -55,12 +55,15 @@ class RunnerCall:
     env: str | None = None
     envs: tuple[str, ...] = ()
     junit: str | None = None  # the JUnit report the runner writes (enforce)
+    root: str | None = None  # ci.root: the company layer the runner pins the chain to
 
     def command(self, branch_var: str) -> str:
         """The shell command line; ``branch_var`` is the CI's variable naming the branch."""
         from superspec.render.filters import shell_quote
 
         words = ["superspec", self.runner, "--spec", shell_quote(self.spec)]
+        if self.root is not None:
+            words += ["--root", shell_quote(self.root)]
         if self.runner == "enforce":
             words += ["--branch", f'"${branch_var}"']
         if self.env is not None:

@@ -76,7 +76,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
                     DEFAULT_ENFORCE_JUNIT)
             envs = package_envs(spec, stage_id, problem) if runner == "package" else ()
             call = RunnerCall(runner, stage_id, spec_file, env=stage.env if env else None,
-                              envs=envs, junit=junit)
+                              envs=envs, junit=junit, root=spec.ci.root)
         else:
             commands = _commands(spec, stage_id, runner, problem)
         environment = lock = None

@@ -29,7 +29,28 @@ def check_lock_paths(layer: Layer) -> list[SpecError]:
     return problems
 
 
-def check_semantics(spec: Spec, locate: Locate) -> list[SpecError]:
+# Keys only a company layer may write (or delete): templates are code every pipeline is rendered
+# through, and the root names the company itself (docs/security.md).
+COMPANY_ONLY: tuple[KeyPath, ...] = (("ci", "templates"), ("ci", "root"))
+
+
+def check_company_only(layer: Layer) -> list[SpecError]:
+    if layer.kind == "company":
+        return []
+    problems = []
+    for path in COMPANY_ONLY:
+        parent = layer.data
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and path[-1] in parent:
+            problems.append(SpecError(
+                f"only a company layer may set {'.'.join(path)} (a {layer.kind} layer cannot)",
+                location=layer.location(path)))
+    return problems
+
+
+def check_semantics(spec: Spec, locate: Locate, company: str) -> list[SpecError]:
+    """Cross-key checks on the merged spec; ``company`` is the name of the chain's top layer."""
     problems: list[SpecError] = []
     stages = spec.pipeline.stages
     envs = spec.environments
@@ -42,6 +63,9 @@ def check_semantics(spec: Spec, locate: Locate) -> list[SpecError]:
             known = ", ".join(envs) or "none defined"
             problem(path, f"unknown environment '{name}' (environments: {known})")
 
+    if spec.ci.root is not None and spec.ci.root != company:
+        problem(("ci", "root"), f"ci.root must name the company layer that sets it "
+                                f"('{company}'), got '{spec.ci.root}'")
     if not stages:
         problem(("pipeline", "stages"), "the pipeline has no stages")
     for stage_id, stage in stages.items():

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from superspec.errors import Location, SpecError
-from superspec.spec.checks import check_lock_paths, check_semantics
+from superspec.spec.checks import check_company_only, check_lock_paths, check_semantics
+from superspec.spec.classlocks import apply_class_locks
 from superspec.spec.layers import Layer, load_chain
 from superspec.spec.merge import Lock, Merged, Origin, merge_chain
 from superspec.spec.models import Spec
+from superspec.spec.root import check_root
 from superspec.spec.validate import check_layer_keys, locate, validate_merged
 from superspec.spec.yamlsource import KeyPath
 
@@ -49,15 +51,20 @@ class EffectiveSpec:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = ()) -> EffectiveSpec:
-    """Read, merge and validate a spec and its layers. Raises SpecError with every problem found."""
+def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = (),
+              root: str | None = None) -> EffectiveSpec:
+    """Read, merge and validate a spec and its layers. Raises SpecError with every problem found.
+    With ``root`` (see ``spec.root``), the chain must end in that company layer."""
     chain = load_chain(Path(spec_path), layer_dirs)
+    if root is not None:
+        check_root(chain, root, layer_dirs)
     problems = [p for layer in chain for p in _layer_problems(layer)]
     if problems:
         raise SpecError(problems)
     merged = merge_chain(chain)
+    apply_class_locks(merged, chain)
     model = validate_merged(merged, chain)
-    problems = check_semantics(model, lambda path: locate(path, merged, chain))
+    problems = check_semantics(model, lambda path: locate(path, merged, chain), chain[0].name)
     if problems:
         raise SpecError(problems)
     return EffectiveSpec(path=chain[-1].path, layers=chain, merged=merged, model=model)
@@ -66,7 +73,7 @@ def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = ()) -> Effecti
 @lru_cache(maxsize=4096)
 def _layer_problems(layer: Layer) -> list[SpecError]:
     """Checks of one layer on its own; layers are cached objects, so each file is checked once."""
-    return check_layer_keys(layer) + check_lock_paths(layer)
+    return check_layer_keys(layer) + check_lock_paths(layer) + check_company_only(layer)
 
 
 def _keypath(path: str | KeyPath) -> KeyPath:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from superspec.spec.yamlsource import Document, KeyPath, load_yaml
 KIND_RANK = {"company": 0, "department": 1, "project": 2}
 HEADER_KEYS = ("superspec", "kind", "name")
 LAYERS_ENV = "SUPERSPEC_LAYERS"
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a name that is safe as a path, job, lock
 
 
 @dataclass(eq=False)  # compared and hashed by identity: the reader caches one object per file

@@ -8,7 +8,7 @@ re-stating the identical value is allowed. Every effective path remembers who se
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from superspec.errors import SpecError
@@ -16,7 +16,7 @@ from superspec.spec.layers import Layer
 from superspec.spec.yamlsource import KeyPath
 
 CHAIN_KEYS = ("extends", "locked")  # describe the chain itself; not merged as data
-_ABSENT = object()
+ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,17 @@ class Merged:
     data: dict[str, Any]
     setters: dict[KeyPath, Layer]  # path -> the layer that last wrote it
     locks: list[Lock]
+    # rule id -> the level in force where a lock covering that rule was declared: a lower
+    # layer's `enforce.level` does not reach a locked rule
+    pinned_levels: dict[str, str] = field(default_factory=dict)
 
     def origin(self, path: KeyPath) -> Origin | None:
         layer = self.setters.get(path)
         return None if layer is None else origin_of(layer, path)
 
     def copy(self) -> Merged:
-        return Merged(_copy_tree(self.data), dict(self.setters), list(self.locks))
+        return Merged(copy_tree(self.data), dict(self.setters), list(self.locks),
+                      dict(self.pinned_levels))
 
 
 def origin_of(layer: Layer, path: KeyPath) -> Origin:
@@ -100,7 +104,23 @@ def _apply(merged: Merged, layer: Layer) -> None:
         raise SpecError(problems)
     for index, dotted in enumerate(layer.data.get("locked") or []):
         origin = origin_of(layer, ("locked", str(index)))
-        merged.locks.append(Lock(tuple(dotted.split(".")), origin))
+        lock = Lock(tuple(dotted.split(".")), origin)
+        merged.locks.append(lock)
+        _pin_levels(merged, lock)
+
+
+def _pin_levels(merged: Merged, lock: Lock) -> None:
+    """A lock that covers a rule's level fixes it at the level in force where it was declared."""
+    enforce = merged.data.get("enforce")
+    rules = enforce.get("rules") if isinstance(enforce, dict) else None
+    if not isinstance(rules, dict):
+        return
+    default = enforce.get("level") or "error"
+    for rule_id, config in rules.items():
+        if lock.path != ("enforce", "rules", rule_id, "level")[: len(lock.path)]:
+            continue
+        level = config.get("level") if isinstance(config, dict) else None
+        merged.pinned_levels.setdefault(rule_id, level or default)
 
 
 class _LayerMerge:
@@ -118,10 +138,10 @@ class _LayerMerge:
     def _merge_mapping(self, target: dict[str, Any], source: dict[str, Any], path: KeyPath) -> None:
         for key, value in source.items():
             child = path + (key,)
-            old = target.get(key, _ABSENT)
+            old = target.get(key, ABSENT)
             if value is None:
-                self._check_locks(child, old, _ABSENT)
-                if old is not _ABSENT:
+                self._check_locks(child, old, ABSENT)
+                if old is not ABSENT:
                     del target[key]
                     self._forget(child)
             elif isinstance(value, dict) and isinstance(old, dict):
@@ -131,7 +151,7 @@ class _LayerMerge:
                 new = _without_nulls(value)
                 self._check_locks(child, old, new)
                 target[key] = new
-                if old is not _ABSENT:
+                if old is not ABSENT:
                     self._forget(child)
                 self._remember(new, child)
 
@@ -140,12 +160,12 @@ class _LayerMerge:
         for lock in self.merged.locks:
             if lock.path[: len(path)] == path:  # the lock is at or under what this layer replaces
                 rest = lock.path[len(path):]
-                before, after = _get(old, rest), _get(new, rest)
+                before, after = get_path(old, rest), get_path(new, rest)
             elif path[: len(lock.path)] == lock.path:  # this layer writes under the locked path
                 before, after = old, new
             else:
                 continue
-            if not _same(before, after):
+            if not same(before, after):
                 deeper = len(lock.path) > len(path)
                 where = _deepest_written(self.layer, lock.path) if deeper else path
                 self.problems.append(self._violation(lock, where, before, after))
@@ -153,9 +173,9 @@ class _LayerMerge:
 
     def _violation(self, lock: Lock, path: KeyPath, before: Any, after: Any) -> SpecError:
         change = (
-            "deletes it" if after is _ABSENT
-            else f"sets it to {_show(after)}" if before is _ABSENT
-            else f"changes it from {_show(before)} to {_show(after)}"
+            "deletes it" if after is ABSENT
+            else f"sets it to {show(after)}" if before is ABSENT
+            else f"changes it from {show(before)} to {show(after)}"
         )
         return SpecError(
             f"locked by {lock.origin.layer} {lock.origin.name} at {lock.origin.file}:"
@@ -190,25 +210,25 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def _copy_tree(value: Any) -> Any:
+def copy_tree(value: Any) -> Any:
     """A copy of a tree of dicts and lists (the leaves are immutable scalars)."""
     if isinstance(value, dict):
-        return {key: _copy_tree(item) for key, item in value.items()}
+        return {key: copy_tree(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_copy_tree(item) for item in value]
+        return [copy_tree(item) for item in value]
     return value
 
 
-def _get(value: Any, path: KeyPath) -> Any:
+def get_path(value: Any, path: KeyPath) -> Any:
     for key in path:
         if not isinstance(value, dict) or key not in value:
-            return _ABSENT
+            return ABSENT
         value = value[key]
     return value
 
 
-def _same(a: Any, b: Any) -> bool:
-    if a is _ABSENT or b is _ABSENT:
+def same(a: Any, b: Any) -> bool:
+    if a is ABSENT or b is ABSENT:
         return a is b
     return _canonical(a) == _canonical(b)  # so that 1 and true, or 1 and 1.0, differ
 
@@ -217,6 +237,6 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, default=repr, sort_keys=True)
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     text = json.dumps(value, default=str, sort_keys=True)
     return text if len(text) <= 60 else text[:57] + "..."

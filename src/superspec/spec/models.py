@@ -19,7 +19,7 @@ BranchPatterns = str | list[str]
 
 class Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+        extra="forbid", alias_generator=to_camel, frozen=True
     )
 
 
@@ -61,7 +61,8 @@ class GitlabCi(Model):
 class Ci(Model):
     jenkins: JenkinsCi = Field(default_factory=JenkinsCi)
     gitlab: GitlabCi = Field(default_factory=GitlabCi)
-    templates: str | None = None  # extension: a directory of template overrides
+    templates: str | None = None  # extension: a directory of template overrides (company only)
+    root: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 # --- build and branching ----------------------------------------------------------------------
@@ -126,7 +127,7 @@ class RuleConfig(BaseModel):
     """Options of one rule. ``level`` and ``onlyWhen`` are common; the rest belongs to the rule."""
 
     model_config = ConfigDict(
-        extra="allow", alias_generator=to_camel, populate_by_name=True, frozen=True
+        extra="allow", alias_generator=to_camel, frozen=True
     )
     level: Literal["error", "warn"] | None = None
     only_when: OnlyWhen | None = None

@@ -67,6 +67,10 @@ class ParamsBase(ContractModel):
     contract: Literal[1] = Field(description="Contract version; this superspec speaks 1.")
     spec: str = Field("superspec.yaml", description="The project's spec file (workspace-relative).")
     layers: list[str] = Field([], description="Directories to look up layers named in 'extends'.")
+    root: str | None = Field(
+        None, description="The company layer the chain must end in (SUPERSPEC_ROOT on the agent "
+                          "wins; both set must agree).",
+    )
     stage: str | None = Field(
         None, description="Pipeline stage id; options the step does not set come from the stage."
     )

@@ -26,8 +26,10 @@ def execute(name: str, params_file: Path) -> StepResult:
     params = load_params(name, params_file)
     check_secrets(params, params_file)
     from superspec.spec import layer_dirs_from, load_spec
+    from superspec.spec.root import root_from
 
-    effective = load_spec(Path(params.spec), layer_dirs_from(params.layers))
+    effective = load_spec(Path(params.spec), layer_dirs_from(params.layers),
+                          root_from(params.root))
     stage = _stage(effective, params, params_file)
     context = StepContext(effective, stage, params_file)
     verdict = ADAPTERS[params.step](context, params)
