@@ -22,6 +22,9 @@ from superspec.resources import templates_dir
 from superspec.spec.layers import display_path
 
 TARGETS = {"jenkins": "Jenkinsfile", "gitlab": ".gitlab-ci.yml"}
+# what a template's own expressions can raise (1/0, a missing index, a range past the sandbox's
+# limit...): the template's fault, reported at its file and line
+TEMPLATE_FAILURES = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError)
 
 
 class Environments:
@@ -107,7 +110,7 @@ def render(target: str, plan: Plan, override_dirs: Sequence[str] = (),
         where = Location(display_path(Path(exc.filename)) if exc.filename else exc.name or "?",
                          exc.lineno)
         raise SpecError(f"template syntax error: {exc.message}", location=where) from None
-    except jinja2.TemplateError as exc:
+    except TEMPLATE_FAILURES as exc:
         raise SpecError(f"template error while rendering {TARGETS[target]}: {exc}",
                         location=_template_location(exc)) from None
     if override_dirs:

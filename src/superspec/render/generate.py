@@ -70,7 +70,10 @@ def generate(paths: Sequence[Path], options: Options) -> list[ProjectResult]:
     Every spec is loaded before anything is written, so two projects that would write to the
     same folder (one naming itself after another) both fail and neither is written."""
     options = replace(options, environments=Environments())  # compiled templates for this run
-    specs = list(dict.fromkeys(spec_files(paths)))  # the same spec twice is generated once
+    unique: dict[Path, Path] = {}
+    for spec_path in spec_files(paths):  # the same spec twice (however written) is generated once
+        unique.setdefault(spec_path.resolve(), spec_path)
+    specs = list(unique.values())
     fleet = len(specs) > 1
     loaded: list[tuple[ProjectResult, EffectiveSpec | None, Path | None]] = []
     writers: dict[str, list[tuple[ProjectResult, Path]]] = {}

@@ -40,10 +40,11 @@ def read_current(path: Path, display: str) -> bytes | None:
             raise InputError("is a symlink; generated files are only written as regular files "
                              "(remove the link)", location=Location(display)) from None
         raise InputError(f"cannot read: {exc.strerror}", location=Location(display)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError("is not a regular file; generated files are only written as regular "
+                         "files", location=Location(display))
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError("is not a regular file; generated files are only written as "
-                             "regular files", location=Location(display))
         return handle.read()
 
 

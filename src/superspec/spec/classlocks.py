@@ -89,8 +89,9 @@ def _inherit_setters(merged: Merged, source: KeyPath, target: KeyPath) -> None:
     """The filled-in values are shown as set where the locked environment's values were set."""
     size = len(source)
     for path, layer in list(merged.setters.items()):
-        if path[:size] == source:
-            merged.setters.setdefault(target + path[size:], layer)
+        if path[:size] == source and target + path[size:] not in merged.setters:
+            merged.setters[target + path[size:]] = layer
+            merged.borrowed[target + path[size:]] = path
 
 
 def overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

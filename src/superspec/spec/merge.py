@@ -55,14 +55,17 @@ class Merged:
     # rule id -> the level in force where a lock covering that rule was declared: a lower
     # layer's `enforce.level` does not reach a locked rule
     pinned_levels: dict[str, str] = field(default_factory=dict)
+    # path -> the path whose line the setter's file holds, for values one environment inherits
+    # from another of its class (spec.classlocks)
+    borrowed: dict[KeyPath, KeyPath] = field(default_factory=dict)
 
     def origin(self, path: KeyPath) -> Origin | None:
         layer = self.setters.get(path)
-        return None if layer is None else origin_of(layer, path)
+        return None if layer is None else origin_of(layer, self.borrowed.get(path, path))
 
     def copy(self) -> Merged:
         return Merged(copy_tree(self.data), dict(self.setters), list(self.locks),
-                      dict(self.pinned_levels))
+                      dict(self.pinned_levels), dict(self.borrowed))
 
 
 def origin_of(layer: Layer, path: KeyPath) -> Origin:

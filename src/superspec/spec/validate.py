@@ -67,7 +67,8 @@ def locate(path: KeyPath, merged: Merged, chain: list[Layer]) -> Location:
     layer = merged.setters.get(probe)
     if layer is None:
         return Location(chain[-1].file, None, layer=chain[-1].label, key=".".join(path))
-    return Location(layer.file, layer.doc.line_of(path), layer=layer.label, key=".".join(path))
+    line = layer.doc.line_of(merged.borrowed.get(path, path))
+    return Location(layer.file, line, layer=layer.label, key=".".join(path))
 
 
 def _unknown_key(location: Location, path: KeyPath) -> SpecError:
