@@ -1,19 +1,25 @@
 """Escaping filters: the only way a spec value reaches a generated file.
 
 - ``groovy_str``: a single-quoted (non-interpolating) Groovy literal; backslash, quote and every
-  control character are escaped, so ``${...}``, ``'''`` or a newline stay inert data.
+  character ``yamlout.shown_as_is`` does not show as itself are escaped, so ``${...}``, ``'''``
+  or a newline stay inert data.
 - ``to_yaml`` / ``yaml_scalar``: YAML from one quoting emitter (yamlout), never pasted text.
 - ``groovy_comment`` / ``yaml_comment``: percent-encoded printable ASCII (``comment_text``).
 - ``shell_quote``: one word for a POSIX shell (``shlex.quote``).
+
+Both literals escape the same characters (every control, format, separator, private-use and
+unassigned code point, and everything beyond the BMP) and read back as exactly the string given.
+Two code points cannot be written: a lone surrogate (in neither target) and U+FFFF (Groovy 2.4
+takes it for the end of the file, escaped or not); both are refused with an error.
 """
 
 from __future__ import annotations
 
 import shlex
-import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from superspec.errors import SpecError
 from superspec.render import yamlout
 
 _GROOVY_ESCAPES = {
@@ -31,18 +37,30 @@ _GROOVY_ESCAPES = {
 def groovy_str(value: object) -> str:
     """``value`` as a single-quoted Groovy string literal (no interpolation happens inside)."""
     text = str(value)
-    if text.isprintable() and "'" not in text and "\\" not in text:
-        return "'" + text + "'"  # nothing to escape (isprintable: no control/format chars)
-    out = []
-    for char in text:
-        escaped = _GROOVY_ESCAPES.get(char)
-        if escaped is not None:
-            out.append(escaped)
-        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
-            out.append(f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else "?")
-        else:
-            out.append(char)
-    return "'" + "".join(out) + "'"
+    if "'" not in text and "\\" not in text and yamlout.all_shown_as_is(text):
+        return "'" + text + "'"  # nothing to escape
+    return "'" + "".join(_groovy_char(char, text) for char in text) + "'"
+
+
+def _groovy_char(char: str, text: str) -> str:
+    """One character of a single-quoted Groovy literal: ``\\uXXXX`` for anything not shown
+    as itself (a UTF-16 surrogate pair beyond the BMP, as Java strings hold it). Groovy decodes
+    these escapes before it parses, so they may only stand for characters that are harmless
+    raw inside the quotes; newline, carriage return, quote and backslash never are and have
+    their own escapes."""
+    escaped = _GROOVY_ESCAPES.get(char)
+    if escaped is not None:
+        return escaped
+    if yamlout.shown_as_is(char):
+        return char
+    code = ord(yamlout.refuse_surrogate(char, text))
+    if code == 0xFFFF:
+        raise SpecError(f"cannot write {yamlout.excerpt(text)} to a Jenkinsfile: Groovy reads "
+                        "U+FFFF as the end of the file")
+    if code > 0xFFFF:
+        high, low = divmod(code - 0x10000, 0x400)
+        return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+    return f"\\u{code:04x}"
 
 
 def groovy_comment(value: object) -> str:
