@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from typing import Any
 
 from superspec.errors import Location, SpecError
 from superspec.spec.layers import Layer
@@ -39,7 +40,7 @@ def check_company_only(layer: Layer) -> list[SpecError]:
         return []
     problems = []
     for path in COMPANY_ONLY:
-        parent = layer.data
+        parent: Any = layer.data
         for key in path[:-1]:
             parent = parent.get(key) if isinstance(parent, dict) else None
         if isinstance(parent, dict) and path[-1] in parent:

@@ -29,9 +29,9 @@ def apply_class_locks(merged: Merged, chain: list[Layer]) -> None:
             continue
         source_name, rest = lock.path[1], lock.path[2:]
         source = envs.get(source_name)
-        env_class = source.get("class") if isinstance(source, dict) else None
-        if env_class is None:
+        if not isinstance(source, dict) or source.get("class") is None:
             continue
+        env_class = source["class"]
         lock_rank = _rank_of(lock, chain)
         for name, env in envs.items():
             if name == source_name or not isinstance(env, dict) or env.get("class") != env_class:

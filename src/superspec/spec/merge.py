@@ -115,10 +115,9 @@ def _apply(merged: Merged, layer: Layer) -> None:
 def _pin_levels(merged: Merged, lock: Lock) -> None:
     """A lock that covers a rule's level fixes it at the level in force where it was declared."""
     enforce = merged.data.get("enforce")
-    rules = enforce.get("rules") if isinstance(enforce, dict) else None
-    if not isinstance(rules, dict):
+    if not isinstance(enforce, dict) or not isinstance(enforce.get("rules"), dict):
         return
-    default = enforce.get("level") or "error"
+    rules, default = enforce["rules"], enforce.get("level") or "error"
     for rule_id, config in rules.items():
         if lock.path != ("enforce", "rules", rule_id, "level")[: len(lock.path)]:
             continue
