@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 from superspec.errors import InputError, Location
 from superspec.package.directory import DirArchive, open_dir, write_dir
 from superspec.package.lazydata import Data, resolve
-from superspec.package.names import normalize
+from superspec.package.links import canonical
 from superspec.package.tararchive import TarArchive, open_tar, write_tar, write_targz
 from superspec.package.zipread import ZipArchive, open_zip
 from superspec.package.zipwrite import NewEntry, dos_stamp, write_zip
@@ -99,7 +99,7 @@ def hard_link_targets(archive: Archive) -> dict[str, str]:
     what the link extracts to, behind verify's back)."""
     if not isinstance(archive, TarArchive):
         return {}
-    return {normalize(m.info.linkname): m.name for m in archive.members if m.info.islnk()}
+    return {canonical(m.info.linkname): m.name for m in archive.members if m.info.islnk()}
 
 
 def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> None:

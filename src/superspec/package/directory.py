@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from superspec.errors import InputError, Location
-from superspec.package.names import check_link, check_name
+from superspec.package.links import check_links
+from superspec.package.names import check_name
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,6 @@ def open_dir(path: Path, display: str | None = None) -> DirArchive:
             info = full.lstat()
             if stat.S_ISLNK(info.st_mode):
                 target = os.readlink(full)
-                check_link(rel, target, display)
                 entries.append(DirEntry(rel, "link", 0, target))
             elif stat.S_ISDIR(info.st_mode):
                 entries.append(DirEntry(rel, "dir", stat.S_IMODE(info.st_mode)))
@@ -53,6 +53,7 @@ def open_dir(path: Path, display: str | None = None) -> DirArchive:
             else:
                 raise InputError(f"special file {rel!r} (not a file, directory or link); "
                                  "refusing the artifact", location=Location(display))
+    check_links({e.name: e.target if e.kind == "link" else None for e in entries}, display)
     return DirArchive(path, display, entries)
 
 

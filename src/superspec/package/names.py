@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from superspec.errors import InputError, Location
@@ -46,22 +45,6 @@ def normalize(name: str) -> str:
     while name.startswith("./"):
         name = name[2:]
     return name.rstrip("/")
-
-
-def check_link(name: str, target: str, archive: str, *, hard: bool = False) -> None:
-    """Refuse a link whose target leaves the artifact (absolute, or '..' past the root)."""
-    if hard:
-        reason = unsafe_reason(target)
-        resolved = normalize(target)
-    else:
-        reason = "absolute target" if target.startswith("/") or _DRIVE.match(target) else None
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(normalize(name)), target))
-    if reason is None and (resolved == ".." or resolved.startswith("../")):
-        reason = "target outside the artifact"
-    if reason:
-        kind = "hard link" if hard else "symlink"
-        raise InputError(f"{kind} {name!r} -> {target!r} points outside the artifact ({reason}); "
-                         "refusing the archive", location=Location(archive))
 
 
 def check_names(names: list[str], archive: str) -> list[str]:

@@ -12,41 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from superspec.errors import InputError, Location, SpecError
 from superspec.package.names import normalize, unsafe_reason
+from superspec.package.sandbox import Sandbox, Secrets, UndeclaredSecret
+from superspec.package.templates import TemplateRefused
 from superspec.spec.layers import display_path
 
 RESERVED = ("env", "app", "secrets")
-
-
-class UndeclaredSecret(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
-class Secrets:
-    """``secrets.NAME`` -> the runtime reference for NAME; undeclared names are errors."""
-
-    def __init__(self, names: list[str], style: str) -> None:
-        self._names, self._style = frozenset(names), style
-
-    def __getattr__(self, name: str) -> str:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if name not in self._names:
-            raise UndeclaredSecret(name)
-        return self._style.replace("NAME", name)
-
-    __getitem__ = __getattr__
 
 
 @dataclass(frozen=True)
@@ -105,21 +85,19 @@ class Renderer:
 
     def __init__(self, effective: Any) -> None:
         self.effective = effective
-        self.project = Path(effective.path).resolve().parent
+        # the directory the spec lies in, links resolved (not the spec file's own link target)
+        self.project = Path(os.path.realpath(Path(effective.path).parent))
         style = effective.model.package.secret_style
         if "NAME" not in style:
             raise SpecError("secretStyle must contain the token NAME (e.g. '${NAME}')",
                             location=effective.locate(("package", "secretStyle")))
-        self.jinja = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(self.project)), undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True, autoescape=False,
-        )
+        self.jinja = Sandbox(self.project)
         self.templates = [self._load(i) for i in range(len(effective.model.package.files))]
 
     def _load(self, index: int) -> tuple[str, str, jinja2.Template]:
         spec = self.effective.model.package.files[index]
         key = ("package", "files", str(index))
-        reason = unsafe_reason(spec.path)
+        reason = unsafe_reason(spec.path) or _dot_component(normalize(spec.path))
         if reason or spec.path.endswith("/"):
             raise SpecError(f"unsafe entry path {spec.path!r} ({reason or 'a directory'})",
                             location=self.effective.locate(key + ("path",)))
@@ -132,6 +110,9 @@ class Renderer:
             template = self.jinja.get_template(spec.template)
         except jinja2.TemplateNotFound:
             raise InputError(f"template not found: {file}",
+                             location=self.effective.locate(key + ("template",))) from None
+        except TemplateRefused as exc:
+            raise InputError(exc.message,
                              location=self.effective.locate(key + ("template",))) from None
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"template syntax error: {exc.message}",
@@ -147,6 +128,9 @@ class Renderer:
         file, source = display_path(self.project / name), template.filename
         try:
             return template.render(ctx).encode("utf-8")
+        except TemplateRefused as exc:
+            raise InputError(exc.message,
+                             location=Location(file, _line(exc.__traceback__, source))) from None
         except UndeclaredSecret as exc:
             declared = ", ".join(self.effective.model.package.secrets) or "none"
             raise InputError(f"secret '{exc.name}' is not declared in package.secrets "
@@ -158,6 +142,10 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise InputError(f"template error for environment '{env}': {exc}",
                              location=Location(file, _line(exc.__traceback__, source))) from None
+        except RecursionError as exc:
+            raise InputError(f"template error for environment '{env}': templates include or "
+                             "extend each other without end",
+                             location=Location(file, _line(exc.__traceback__, source))) from None
 
 
 def _line(tb: TracebackType | None, file: str | None) -> int | None:
@@ -168,3 +156,8 @@ def _line(tb: TracebackType | None, file: str | None) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def _dot_component(path: str) -> str | None:
+    """An entry path must name one entry: no empty or '.' component ('a//b', 'a/./b')."""
+    return "empty or '.' component" if any(p in ("", ".") for p in path.split("/")) else None

@@ -21,6 +21,7 @@ from superspec.fileio import write_atomic
 from superspec.package import artifact as kinds
 from superspec.package import wheel as wheels
 from superspec.package.lazydata import Data
+from superspec.package.links import canonical
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.plan import artifact_path, check_envs, output_paths
 from superspec.package.render import Rendered, Renderer
@@ -142,6 +143,12 @@ def _with_record(archive: kinds.Archive, existing: dict[str, str], display: str,
 def _changes(existing: dict[str, str], linked: dict[str, str], files: list[Rendered],
              display: str, manifest_at: str) -> list[ChangedEntry]:
     changes, seen = [], set()
+    # links by the path the kernel sees: a link stored as 'a/./b' is in the way of 'a/b/c'
+    links = {canonical(name) for name, kind in existing.items() if kind == "link"}
+
+    def kind_of(path: str) -> str | None:
+        return "link" if path in links else existing.get(path)
+
     for item in files:
         if item.path in seen or item.path == manifest_at:
             raise InputError(f"package.files writes {item.path!r} twice (or over the manifest)",
@@ -150,10 +157,10 @@ def _changes(existing: dict[str, str], linked: dict[str, str], files: list[Rende
         parts = item.path.split("/")
         for i in range(1, len(parts)):
             parent = "/".join(parts[:i])
-            if existing.get(parent, "dir") != "dir":
+            if kind_of(parent) not in (None, "dir"):
                 raise InputError(f"cannot write {item.path!r}: {parent!r} is a "
-                                 f"{existing[parent]} in the base", location=Location(display))
-        found = existing.get(item.path)
+                                 f"{kind_of(parent)} in the base", location=Location(display))
+        found = kind_of(item.path)
         if found not in (None, "file"):
             raise InputError(f"cannot replace {item.path!r}: it is a {found} in the base, not a "
                              "file", location=Location(display))

@@ -19,7 +19,8 @@ from typing import BinaryIO, Literal
 from superspec.errors import InputError, Location
 from superspec.package.copyrange import RangeWriter
 from superspec.package.lazydata import Data, resolve
-from superspec.package.names import check_link, check_name, check_unique
+from superspec.package.links import check_links
+from superspec.package.names import check_name, check_unique
 
 BLOCK = tarfile.BLOCKSIZE
 RECORD = tarfile.RECORDSIZE
@@ -74,6 +75,9 @@ def open_tar(path: Path, display: str | None = None, *, gz: bool) -> TarArchive:
                        for i, info in enumerate(infos)]
     archive.end = end
     check_unique([m.name for m in archive.members], display)
+    check_links({m.name: m.info.linkname if m.info.issym() else None
+                 for m in archive.members if m.name != "."}, display,
+                {m.name: m.info.linkname for m in archive.members if m.info.islnk()})
     return archive
 
 
@@ -84,10 +88,6 @@ def _safe_name(info: tarfile.TarInfo, display: str) -> str:
     if info.issparse():
         raise InputError(f"sparse member {info.name!r} is not supported",
                          location=Location(display))
-    if info.issym():
-        check_link(info.name, info.linkname, display)
-    elif info.islnk():
-        check_link(info.name, info.linkname, display, hard=True)
     return name
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 
 from superspec.errors import InputError, Location
-from superspec.package.names import check_link
+from superspec.package.links import check_links
 from superspec.package.zipread import (
     OFFSET,
     SIG_DESCRIPTOR,
@@ -44,11 +44,14 @@ def check_archive(archive: ZipArchive) -> None:
     archive.starts, archive.ends = starts, ends
     following = [row[OFFSET] for row in rows[1:]] + [archive.cd_offset]
     archive.contiguous = archive.ascending and ends == following
+    targets: dict[str, str | None] = dict.fromkeys(names)
     for index, row in enumerate(rows):
         if row[11] >> 28 == 0xA and row[1] >> 8 == 3:  # a Unix symlink
             entry = archive.entry(index)
-            target = archive.data(entry).decode("utf-8", "surrogateescape")
-            check_link(entry.name, target, archive.display)
+            targets[entry.name] = archive.data(entry).decode("utf-8", "surrogateescape")
+    check_links(targets, archive.display)
+
+
 def _local_problem(head: bytes, name: str, offset: int) -> str:
     if head[:4] != SIG_LOCAL or len(head) < 30:
         return f"entry {name!r}: no local header at offset {offset}"
