@@ -8,7 +8,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from superspec.cli.main import COMMANDS
+from superspec.cli.main import commands
 
 Node = dict[str, Any]
 
@@ -145,7 +145,7 @@ def jenkins_facts(tree: list[Node]) -> list[dict[str, Any]]:
                 command = node["args"][0]["constant"]
                 words = shlex.split(command) if command.startswith("superspec ") else []
                 if words[:1] == ["superspec"]:
-                    assert words[1] in COMMANDS, f"no superspec command {words[1]!r}: {command}"
+                    assert words[1] in commands(), f"no superspec command {words[1]!r}: {command}"
                     fact["runner"] = words[1]
                     if words[1] in ("deploy", "release"):
                         fact["env"] = words[words.index("--env") + 1]

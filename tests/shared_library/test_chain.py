@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from superspec.step.contract import STEP_NAMES
+from superspec.step.contract import step_names
 from tests.shared_library.conftest import LIBRARY, GroovyTests
 from tests.step.conftest import make_workspace, write_pom
 
@@ -44,7 +44,7 @@ def answers(workspace: Path, step: str) -> tuple[dict | None, dict | None]:
     return read(f"step-{step}.result.json"), read(f"step-{step}.error.json")
 
 
-@pytest.mark.parametrize("step", STEP_NAMES)
+@pytest.mark.parametrize("step", step_names())
 def test_params_the_groovy_step_wrote_run_through_real_superspec(
         groovy_tests: GroovyTests, step: str) -> None:
     workspace = groovy_tests.out / "workspaces" / f"example-{step}"
@@ -75,7 +75,7 @@ def test_params_the_groovy_step_wrote_run_through_real_superspec(
         assert proc.stderr == f"error: {unavailable}\n"
 
 
-@pytest.mark.parametrize("step", STEP_NAMES)
+@pytest.mark.parametrize("step", step_names())
 def test_hostile_values_arrive_intact_and_nothing_runs_them(
         groovy_tests: GroovyTests, step: str) -> None:
     workspace = groovy_tests.out / "workspaces" / f"hostile-{step}"

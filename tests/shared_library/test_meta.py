@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from superspec.step.contract import PARAMS_MODELS, STEP_NAMES
+from superspec.step.contract import params_model, step_names
 from tests.shared_library.conftest import LIBRARY, ROOT
 
 VARS = LIBRARY / "vars"
-STEP_VARS = {f"superspec{name.capitalize()}": name for name in STEP_NAMES}
+STEP_VARS = {f"superspec{name.capitalize()}": name for name in step_names()}
 CALL = re.compile(r"\b(superspec[A-Z]\w*)\s*\(")
 
 
@@ -87,7 +87,7 @@ def test_generated_jenkinsfiles_only_call_steps_that_exist(tmp_path: Path) -> No
             seen.add(step)
             name = STEP_VARS.get(step)
             if name is not None:
-                allowed = {f.alias or k for k, f in PARAMS_MODELS[name].model_fields.items()}
+                allowed = {f.alias or k for k, f in params_model(name).model_fields.items()}
                 unknown = set(keys) - allowed
                 assert not unknown, f"{path}: {step} does not take {sorted(unknown)}"
     assert "superspecEnforce" in seen  # the company layer requires an enforce stage

@@ -11,20 +11,21 @@ import jsonschema
 import pytest
 
 from superspec import __version__
+from superspec.runners import registry
 from superspec.step.contract import (
     STATUS_EXIT_CODES,
-    STEP_NAMES,
-    ParamsMessage,
     StepErrorMessage,
     StepResult,
     dump,
     json_schemas,
+    params_message,
 )
 from superspec.step.params import load_params
 from tests.step.conftest import CONTRACT, DEBIAN_MAVEN_REPO, ROOT, Workspace, write_pom
 
 EXECUTOR = ROOT / "shared-library" / "src" / "io" / "superspec" / "StepExecutor.groovy"
-MODELS = {"params": ParamsMessage, "result": StepResult, "error": StepErrorMessage}
+STEP_NAMES = registry.step_names()
+MODELS = {"params": params_message(), "result": StepResult, "error": StepErrorMessage}
 EXAMPLES = sorted(
     (kind, path.stem) for kind in MODELS for path in (CONTRACT / kind).glob("*.json"))
 

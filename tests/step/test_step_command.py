@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from superspec.step import runners
+from superspec.runners import registry
+from superspec.step.context import Verdict
 from tests.helpers import run_cli
 from tests.step.conftest import Workspace
 
@@ -151,11 +153,12 @@ def test_explicit_result_and_error_files(workspace: Workspace) -> None:
 
 def test_a_bug_still_leaves_an_error_message(workspace: Workspace,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(ctx: object, params: object) -> runners.Verdict:
+    def broken(ctx: object, params: object) -> Verdict:
         raise KeyError("boom")
 
-    monkeypatch.setitem(runners.ADAPTERS, "deploy", broken)
-    run = workspace.step("deploy", params("deploy", stage="deploy-test"))
+    deploy = replace(registry.get("deploy"), adapter=broken)
+    with registry.registered(deploy, replace=True):
+        run = workspace.step("deploy", params("deploy", stage="deploy-test"))
     assert run.code == 3
     assert run.error["kind"] == "internal"
     assert run.error["exitCode"] == 3
@@ -169,10 +172,11 @@ def test_verdicts_exit_with_their_status_code(workspace: Workspace,
                                               monkeypatch: pytest.MonkeyPatch,
                                               status: str, code: int) -> None:
     approval = {"message": "continue?", "groups": ["release-managers"], "timeoutMinutes": 30}
-    verdict = runners.Verdict(status, f"release {status}", {"env": "prod"},
-                              approval if status == "paused-for-approval" else None)
-    monkeypatch.setitem(runners.ADAPTERS, "release", lambda ctx, params: verdict)
-    run = workspace.step("release", params("release", stage="release-prod"))
+    verdict = Verdict(status, f"release {status}", {"env": "prod"},
+                      approval if status == "paused-for-approval" else None)
+    release = replace(registry.get("release"), adapter=lambda ctx, params: verdict)
+    with registry.registered(release, replace=True):
+        run = workspace.step("release", params("release", stage="release-prod"))
     assert run.code == code
     assert run.result["status"] == status
     assert run.result["exitCode"] == code

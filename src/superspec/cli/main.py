@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
 import sys
@@ -12,34 +11,47 @@ import traceback
 import click
 
 from superspec import __version__
+from superspec.runners import registry
 
-# command name -> "module:attribute"; modules import only when their command runs
+# command name -> "module:attribute"; modules import only when their command runs. The runners'
+# commands (enforce, package, deploy, ...) come from the runner registry, between generate and
+# step; a runner without a command of its own gets the generic one (cli/unavailable.py).
 COMMANDS = {
     "validate": "superspec.cli.validate:validate",
     "explain": "superspec.cli.explain:explain",
     "schema": "superspec.cli.schema:schema",
     "init": "superspec.cli.init:init",
     "generate": "superspec.cli.generate:generate",
-    "enforce": "superspec.cli.enforce:enforce",
-    "package": "superspec.cli.package:package",
-    "deploy": "superspec.cli.unavailable:deploy",
-    "release": "superspec.cli.unavailable:release",
-    "step": "superspec.cli.step:step",
 }
+LAST = {"step": "superspec.cli.step:step"}
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPT = 0, 1, 2, 3, 130
 
 
+def commands() -> dict[str, str | None]:
+    """Every command: name -> "module:attribute" (None: a runner's generic command)."""
+    runners = {runner.name: runner.command for runner in registry.step_runners()}
+    return {**COMMANDS, **runners, **LAST}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in COMMANDS if _importable(COMMANDS[name])]
+        return [name for name, target in commands().items()
+                if target is None or _importable(target)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None or not _importable(target):
+        table = commands()
+        if cmd_name not in table:
             return None
-        module, attr = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module), attr)
+        target = table[cmd_name]
+        if target is None:
+            from superspec.cli.unavailable import runner_command
+
+            runner = registry.get(cmd_name)
+            return None if runner is None else runner_command(runner)
+        if not _importable(target):
+            return None
+        command: click.Command = registry.load(target)
         return command
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from superspec.render.branches import Condition
-from superspec.spec.packaging import DEPLOYING as DEPLOYING  # the stages that deploy
 
-RUNNER_STEPS = ("enforce", "package", "deploy", "release")  # stages that call `superspec <runner>`
 DEFAULT_ENFORCE_JUNIT = "superspec-enforce.xml"
 
 # GitLab deployment tier of each environment class.

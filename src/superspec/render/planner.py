@@ -12,9 +12,7 @@ from superspec.render.names import Problem, check_names
 from superspec.render.needs import with_needs
 from superspec.render.plan import (
     DEFAULT_ENFORCE_JUNIT,
-    DEPLOYING,
     DEPLOYMENT_TIERS,
-    RUNNER_STEPS,
     Approval,
     Environment,
     GitlabSettings,
@@ -23,6 +21,7 @@ from superspec.render.plan import (
     RunnerCall,
     Stage,
 )
+from superspec.runners import registry
 from superspec.spec import EffectiveSpec, Spec, packaging, stage_order
 
 DEFAULT_COMMANDS: dict[str, dict[str, str]] = {
@@ -55,7 +54,8 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
     for stage_id in stage_order(spec):
         stage = spec.pipeline.stages[stage_id]
         runner = spec.stage_runner(stage_id)
-        env = spec.environments.get(stage.env) if stage.env and runner in DEPLOYING else None
+        deploys = runner in registry.deploying()
+        env = spec.environments.get(stage.env) if stage.env and deploys else None
         approval = None
         if env is not None and env.approval.required:
             approval = Approval(
@@ -69,7 +69,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
         conditions[stage_id] = condition
         commands: tuple[str, ...] = ()
         call = None
-        if runner in RUNNER_STEPS:
+        if runner in registry.step_names():
             junit = None
             if runner == "enforce":
                 junit = stage.reports.junit if stage.reports and stage.reports.junit else (
@@ -101,7 +101,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
             junit=call.junit if call and call.junit else (
                 stage.reports.junit if stage.reports else None),
             artifacts=_artifacts(spec, spec_file, runner, call),
-            secrets=tuple(spec.package.secrets) if runner in DEPLOYING else (),
+            secrets=tuple(spec.package.secrets) if runner in registry.deploying() else (),
         ))
     if problems:
         raise SpecError(problems)
@@ -174,7 +174,7 @@ def _condition(spec: Spec, stage_id: str, names: dict[str, str],
         return Condition(tuple(dict.fromkeys(patterns)))
     if stage.after is not None and stage.after in known:
         return known[stage.after]
-    if runner in DEPLOYING and stage.env in spec.environments:
+    if runner in registry.deploying() and stage.env in spec.environments:
         env_class = spec.environments[stage.env].class_
         return Condition(branches.env_branches(strategy, names, env_class))
     if runner == "package":

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from superspec.errors import Location, SpecError
+from superspec.runners import registry
 from superspec.spec.layers import Layer
-from superspec.spec.models import KNOWN_RUNNERS, Spec
+from superspec.spec.models import Spec
 from superspec.spec.stages import StageCycle, stage_order
 from superspec.spec.validate import known_keys, path_exists_in_schema
 from superspec.spec.yamlsource import KeyPath
@@ -71,13 +72,13 @@ def check_semantics(spec: Spec, locate: Locate, company: str) -> list[SpecError]
         problem(("pipeline", "stages"), "the pipeline has no stages")
     for stage_id, stage in stages.items():
         base = ("pipeline", "stages", stage_id)
-        runner = stage.run or (stage_id if stage_id in KNOWN_RUNNERS else None)
+        runner = stage.run or (stage_id if registry.get(stage_id) is not None else None)
         if runner is None and stage.script is None:
             problem(base, f"stage '{stage_id}' has no runner: set 'run:' "
-                          f"({', '.join(KNOWN_RUNNERS)}) or 'script:'")
+                          f"({', '.join(registry.names())}) or 'script:'")
         if runner == "script" and not stage.script:
             problem(base, f"stage '{stage_id}' runs 'script' but has no 'script:' commands")
-        if runner in ("deploy", "release") and not stage.env:
+        if runner in registry.deploying() and not stage.env:
             problem(base, f"stage '{stage_id}' runs '{runner}' and needs 'env:'")
         if stage.env is not None:
             check_env(base + ("env",), stage.env)

@@ -6,12 +6,13 @@ Every model forbids unknown keys. See docs/spec-format.md for the user-facing re
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-KNOWN_RUNNERS = ("enforce", "build", "test", "package", "deploy", "release", "script")
+from superspec.runners import registry
 
 Kind = Literal["company", "department", "project"]
 BranchPatterns = str | list[str]
@@ -102,14 +103,31 @@ class Reports(Model):
     junit: str | None = None
 
 
+def _runner_enum(schema: dict[str, Any]) -> None:
+    """The JSON Schema of ``run:`` lists the registered runners (as of when it is generated)."""
+    for choice in schema.get("anyOf", []):
+        if choice.get("type") == "string":
+            choice["enum"] = list(registry.names())
+
+
 class Stage(Model):
-    run: Literal["enforce", "build", "test", "package", "deploy", "release", "script"] | None = None
+    run: str | None = Field(default=None, json_schema_extra=_runner_enum)
     env: str | None = None
     envs: list[str] | None = None
     script: list[str] | None = None
     after: str | None = None
     when: When | None = None
     reports: Reports | None = None
+
+    @field_validator("run")
+    @classmethod
+    def _registered(cls, run: str | None) -> str | None:
+        if run is not None and registry.get(run) is None:
+            known = registry.names()
+            hint = difflib.get_close_matches(run, known, n=1)
+            raise ValueError(f"unknown runner '{run}'" + (
+                f"; did you mean '{hint[0]}'?" if hint else f" (runners: {', '.join(known)})"))
+        return run
 
 
 class Pipeline(Model):
@@ -241,4 +259,4 @@ class Spec(Model):
         stage = self.pipeline.stages[stage_id]
         if stage.run:
             return stage.run
-        return stage_id if stage_id in KNOWN_RUNNERS else "script"
+        return stage_id if registry.get(stage_id) is not None else "script"

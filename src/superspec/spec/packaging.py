@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
+from superspec.runners import registry
 from superspec.spec.models import Spec
 from superspec.spec.stages import stage_order
-
-DEPLOYING = ("deploy", "release")
 
 
 def package_envs(spec: Spec, stage_id: str) -> list[str]:
@@ -17,6 +16,7 @@ def package_envs(spec: Spec, stage_id: str) -> list[str]:
     stage = spec.pipeline.stages[stage_id]
     named = [*(stage.envs or []), *([stage.env] if stage.env else [])]
     if not named:
+        deploying = registry.deploying()
         named = [env for s in stage_order(spec)
-                 if spec.stage_runner(s) in DEPLOYING and (env := spec.pipeline.stages[s].env)]
+                 if spec.stage_runner(s) in deploying and (env := spec.pipeline.stages[s].env)]
     return [env for env in dict.fromkeys(named) if env in spec.environments]

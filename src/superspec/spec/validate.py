@@ -54,7 +54,8 @@ def _merged_problem(error: Any, merged: Merged, chain: list[Layer]) -> SpecError
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    if "input" in error and error["type"] not in ("model_type", "dict_type"):
+    if "input" in error and error["type"] not in ("model_type", "dict_type") \
+            and repr(error["input"]) not in message:  # a message that names it already
         message += f" (got {error['input']!r})"
     return SpecError(message, location=locate(path, merged, chain))
 

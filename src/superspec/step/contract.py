@@ -12,16 +12,15 @@ Examples of every message live in ``shared-library/resources/superspec/contract/
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from superspec.runners import registry
 from superspec.spec.models import SECRET_NAME
 
 CONTRACT_VERSION = 1
-STEP_NAMES = ("enforce", "package", "deploy", "release")
-
-StepName = Literal["enforce", "package", "deploy", "release"]
 Status = Literal["passed", "failed", "done", "rolled-back", "paused-for-approval"]
 ErrorKind = Literal["params", "spec", "input", "failure", "unavailable", "internal"]
 
@@ -77,47 +76,38 @@ class ParamsBase(ContractModel):
     secrets: list[SecretName] = Field(
         [], description="Names of secrets the CI put in the environment (values never here)."
     )
+    step: str  # the step's name: each step's params narrow it to their own
 
 
-class EnforceParams(ParamsBase):
-    step: Literal["enforce"]
-    branch: str | None = Field(None, description="Branch name; default $BRANCH_NAME/$GIT_BRANCH.")
-    junit: str | None = Field(None, description="Also write a JUnit XML report to this path.")
-    maven_repo: str | None = Field(None, description="Local Maven repository to read POMs from.")
-    cache: bool = Field(True, description="Reuse cached dependency graphs and jar indexes.")
+def step_names() -> tuple[str, ...]:
+    """The steps of this superspec: the registry's step runners."""
+    return registry.step_names()
 
 
-class PackageParams(ParamsBase):
-    step: Literal["package"]
-    envs: list[str] | None = Field(None, description="Environments; default: the stage's envs.")
-    artifact: str | None = Field(None, description="Built artifact; default: package.artifact.")
-    out: str | None = Field(None, description="Output directory for the per-environment packages.")
+def params_model(name: str) -> type[ParamsBase]:
+    """The params model of step ``name`` (registered with the runner)."""
+    runner = registry.get(name)
+    if runner is None or runner.params is None:
+        raise KeyError(name)
+    model: type[ParamsBase] = registry.load(runner.params)
+    return model
 
 
-class DeployParams(ParamsBase):
-    step: Literal["deploy"]
-    env: str | None = Field(None, description="Environment; default: the stage's env.")
-    version: str | None = Field(None, description="Version/tag to deploy; default: app.version.")
+def params_message() -> type[RootModel[Any]]:
+    """The params message of any step: the union of every step's params, told apart by 'step'
+    (the schema published for other CI systems)."""
+    return _params_message(step_names())
 
 
-class ReleaseParams(ParamsBase):
-    step: Literal["release"]
-    env: str | None = Field(None, description="Environment; default: the stage's env.")
-    version: str | None = Field(None, description="Version/tag to release; default: app.version.")
-    resume: bool = Field(False, description="Continue a release paused for approval.")
-
-
-StepParams = EnforceParams | PackageParams | DeployParams | ReleaseParams
-PARAMS_MODELS: dict[str, type[ParamsBase]] = {
-    "enforce": EnforceParams,
-    "package": PackageParams,
-    "deploy": DeployParams,
-    "release": ReleaseParams,
-}
-
-
-class ParamsMessage(RootModel[Annotated[StepParams, Field(discriminator="step")]]):
-    """The params message of any step (the schema published for other CI systems)."""
+@lru_cache(maxsize=8)
+def _params_message(names: tuple[str, ...]) -> type[RootModel[Any]]:
+    models = tuple(params_model(name) for name in names)
+    union: Any = Union[models] if len(models) > 1 else models[0]  # noqa: UP007 - built at run time
+    root: Any = RootModel[Annotated[union, Field(discriminator="step")]]  # type: ignore[valid-type]
+    message: type[RootModel[Any]] = type("ParamsMessage", (root,), {
+        "__doc__": "The params message of any step (the schema published for other CI systems).",
+        "__module__": __name__})
+    return message
 
 
 # --- result ----------------------------------------------------------------------------------
@@ -135,7 +125,7 @@ class StepResult(ContractModel):
     """The runner reached a verdict. ``status`` decides what the pipeline does next."""
 
     contract: Literal[1]
-    step: StepName
+    step: str  # a step runner of this superspec (the schema lists them)
     status: Status
     exit_code: int
     superspec: str = Field(description="Version of superspec that ran the step.")
@@ -184,8 +174,10 @@ def dump(model: BaseModel) -> dict[str, Any]:
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schema of each message, keyed by message name."""
+    result = StepResult.model_json_schema(by_alias=True)
+    result["properties"]["step"]["enum"] = list(step_names())
     return {
-        "params": ParamsMessage.model_json_schema(by_alias=True),
-        "result": StepResult.model_json_schema(by_alias=True),
+        "params": params_message().model_json_schema(by_alias=True),
+        "result": result,
         "error": StepErrorMessage.model_json_schema(by_alias=True),
     }

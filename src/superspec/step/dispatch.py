@@ -5,20 +5,22 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Any
 
 from superspec import __version__
 from superspec.errors import InputError, SpecError, SuperspecError
+from superspec.runners import registry
+from superspec.spec import EffectiveSpec
 from superspec.spec.layers import display_path
+from superspec.spec.models import Stage
+from superspec.step.context import RunnerUnavailable, StepContext, Verdict
 from superspec.step.contract import (
     CONTRACT_VERSION,
     STATUS_EXIT_CODES,
     ApprovalRequest,
-    StepParams,
+    ParamsBase,
     StepResult,
 )
 from superspec.step.params import load_params, locate_param
-from superspec.step.runners import ADAPTERS, StepContext
 
 
 def execute(name: str, params_file: Path) -> StepResult:
@@ -32,16 +34,53 @@ def execute(name: str, params_file: Path) -> StepResult:
                           root_from(params.root))
     stage = _stage(effective, params, params_file)
     context = StepContext(effective, stage, params_file)
-    verdict = ADAPTERS[params.step](context, params)
+    verdict = run_runner(context, params)
     approval = ApprovalRequest.model_validate(verdict.approval) if verdict.approval else None
     return StepResult(
-        contract=CONTRACT_VERSION, step=params.step, status=verdict.status,  # type: ignore[arg-type]
+        contract=CONTRACT_VERSION, step=name, status=verdict.status,  # type: ignore[arg-type]
         exit_code=STATUS_EXIT_CODES[verdict.status], superspec=__version__,
         message=verdict.message, details=verdict.details, approval=approval,
     )
 
 
-def check_secrets(params: StepParams, params_file: Path) -> None:
+def run_runner(ctx: StepContext, params: ParamsBase) -> Verdict:
+    """The registered runner's verdict. A runner not in this version answers "not available"
+    once its params and the environment it targets are checked."""
+    name = params.step
+    runner = registry.get(name)
+    if runner is None:
+        raise RunnerUnavailable(name)
+    if runner.needs_env:
+        target_env(ctx, params)
+    if runner.adapter is None:
+        raise RunnerUnavailable(name)
+    verdict: Verdict = registry.load(runner.adapter)(ctx, params)
+    return verdict
+
+
+def target_env(ctx: StepContext, params: ParamsBase) -> str:
+    """The environment a runner targets: the params' env, else the stage's; must exist."""
+    name = params.step
+    env = getattr(params, "env", None) or (ctx.stage.env if ctx.stage else None)
+    if not env:
+        where = (f"pipeline.stages.{params.stage}.env" if params.stage
+                 else "'stage' to use the stage's env")
+        raise SuperspecError(f"no environment to {name}: set 'env' in the step or {where}",
+                             location=ctx.param_location("env" if not params.stage else "stage"))
+    if getattr(params, "env", None):
+        location = ctx.param_location("env")
+    else:
+        location = ctx.effective.locate(f"pipeline.stages.{params.stage}.env")
+    known = list(ctx.effective.model.environments)
+    if env not in known:
+        hint = difflib.get_close_matches(env, known, n=1, cutoff=0.6)
+        message = f"environment '{env}' is not defined in environments"
+        message += f"; did you mean '{hint[0]}'?" if hint else f" (defined: {', '.join(known)})"
+        raise SuperspecError(message, location=location)
+    return str(env)
+
+
+def check_secrets(params: ParamsBase, params_file: Path) -> None:
     """Every secret the params name must be in the environment (the CI puts it there)."""
     missing = [name for name in params.secrets if not os.environ.get(name)]
     if missing:
@@ -53,7 +92,7 @@ def check_secrets(params: StepParams, params_file: Path) -> None:
         )
 
 
-def _stage(effective: Any, params: StepParams, params_file: Path) -> Any:
+def _stage(effective: EffectiveSpec, params: ParamsBase, params_file: Path) -> Stage | None:
     """The pipeline stage the params name (checked to exist and to run this step), or None."""
     if params.stage is None:
         return None
@@ -65,9 +104,10 @@ def _stage(effective: Any, params: StepParams, params_file: Path) -> Any:
         message += f"; did you mean '{hint[0]}'?" if hint else f" (stages: {', '.join(stages)})"
         raise SuperspecError(message, location=locate_param(params_file, "stage"))
     runner = effective.model.stage_runner(params.stage)
-    if runner != params.step:
+    step = params.step
+    if runner != step:
         raise SpecError(
-            f"stage '{params.stage}' runs '{runner}', not '{params.step}'",
+            f"stage '{params.stage}' runs '{runner}', not '{step}'",
             location=effective.locate(f"pipeline.stages.{params.stage}"),
         )
     return stages[params.stage]

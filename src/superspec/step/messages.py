@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from superspec import __version__
 from superspec.errors import InputError, Location, SpecError, SuperspecError, UsageError
 from superspec.fileio import write_atomic
+from superspec.step.context import RunnerUnavailable
 from superspec.step.contract import (
     CONTRACT_VERSION,
     ERROR_EXIT_CODES,
@@ -19,7 +20,6 @@ from superspec.step.contract import (
     StepErrorMessage,
     dump,
 )
-from superspec.step.runners import RunnerUnavailable
 
 
 def error_kind(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from superspec import __version__
 from superspec.errors import Location, SpecError, SuperspecError, UsageError
 from superspec.spec.layers import display_path
-from superspec.step.contract import CONTRACT_VERSION, PARAMS_MODELS, STEP_NAMES, StepParams
+from superspec.step.contract import CONTRACT_VERSION, ParamsBase, params_model, step_names
 
 
 class ParamsError(UsageError):
@@ -31,15 +31,16 @@ class ParamsError(UsageError):
 
 def check_step_name(name: str) -> None:
     """Reject a step superspec does not know, suggesting the closest one."""
-    if name in STEP_NAMES:
+    names = step_names()
+    if name in names:
         return
-    hint = difflib.get_close_matches(name, STEP_NAMES, n=1, cutoff=0.6)
+    hint = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     message = f"unknown step '{name}'"
-    message += f"; did you mean '{hint[0]}'?" if hint else f" (steps: {', '.join(STEP_NAMES)})"
+    message += f"; did you mean '{hint[0]}'?" if hint else f" (steps: {', '.join(names)})"
     raise UsageError(message)
 
 
-def load_params(name: str, path: Path) -> StepParams:
+def load_params(name: str, path: Path) -> ParamsBase:
     """Read ``path`` as the params of step ``name``; raises ParamsError listing every problem."""
     display = display_path(path)
     try:
@@ -73,9 +74,9 @@ def load_params(name: str, path: Path) -> StepParams:
         got = "missing" if "step" not in data else f"{json.dumps(data['step'])}"
         raise _error(f"'step' must be \"{name}\" for `superspec step {name}` (got {got})",
                      where("step" if "step" in data else None))
-    model = PARAMS_MODELS[name]
+    model = params_model(name)
     try:
-        return model.model_validate(data)  # type: ignore[return-value]
+        return model.model_validate(data)
     except ValidationError as exc:
         known = sorted(field.alias or key for key, field in model.model_fields.items())
         raise ParamsError([_problem(err, known, where) for err in exc.errors()]) from None

@@ -1,0 +1,48 @@
+"""`superspec step package`: the package runner behind the step contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from superspec.errors import SuperspecError
+from superspec.package.runner import package_envs
+from superspec.spec.packaging import package_envs as stage_envs
+from superspec.step.context import StepContext, Verdict
+from superspec.step.contract import ParamsBase
+
+
+class PackageParams(ParamsBase):
+    step: Literal["package"]
+    envs: list[str] | None = Field(None, description="Environments; default: the stage's envs.")
+    artifact: str | None = Field(None, description="Built artifact; default: package.artifact.")
+    out: str | None = Field(None, description="Output directory for the per-environment packages.")
+
+
+def run(ctx: StepContext, params: PackageParams) -> Verdict:
+    effective, stage = ctx.effective, ctx.stage
+    envs = params.envs
+    if envs is None and stage is not None and params.stage is not None:
+        envs = stage_envs(effective.model, params.stage)  # the pipeline's rule
+    if not envs:
+        where = (f"pipeline.stages.{params.stage}.envs" if params.stage
+                 else "'stage' to use the stage's envs")
+        raise SuperspecError(f"no environments to package: set 'envs' in the step or {where}",
+                             location=ctx.param_location("stage" if params.stage else "envs"))
+    unknown = [env for env in envs if env not in effective.model.environments]
+    if unknown:
+        location = (ctx.param_location("envs") if params.envs is not None
+                    else effective.locate(f"pipeline.stages.{params.stage}.envs"))
+        raise SuperspecError(
+            f"cannot package for {', '.join(unknown)}: not defined in environments "
+            f"(defined: {', '.join(effective.model.environments)})", location=location)
+    results = package_envs(
+        effective, list(envs),
+        Path(params.artifact) if params.artifact else None,
+        Path(params.out) if params.out else None,
+    )
+    packages = [result.to_json() for result in results]
+    return Verdict("passed", f"packaged {len(packages)} environment(s): {', '.join(envs)}",
+                   {"packages": packages})
