@@ -47,9 +47,10 @@ def _mvn(work: harness.Work, where: Path, *goals: str) -> list[str]:
             f"-Dmaven.repo.local={work.repo}", "-f", str(where / "pom.xml"), *goals]
 
 
-def _run_all(argvs: list[list[str]]) -> None:
+def _run_all(argvs: list[list[str]], env: dict[str, str]) -> None:
     for argv in argvs:
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                       env=env)
 
 
 def _zipfile_index(jars: list[Path]) -> int:
@@ -73,6 +74,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = harness.prepare(Path(tmp))
         cases = work.cases
+        # the result cache as on an agent: outside the projects, in the account's own directory
+        env = {**os.environ, "SUPERSPEC_CACHE_DIR": str(Path(tmp) / "user-cache" / "enforce")}
         enforce = f"{harness.ENFORCER}:enforce"
 
         # -- one project ---------------------------------------------------------------------
@@ -81,9 +84,11 @@ def main() -> None:
         mvn_one = time_command(_mvn(work, work.root / BIG, enforce), runs=2, check=False)
         rows.append(Row(one, "mvn enforcer:enforce", mvn_one, 2, "cold JVM"))
         rows.append(Row(one, "superspec", time_command(
-            _superspec(work, BIG, cached=False), runs=3, check=False), 3, "cold, --no-cache"))
+            _superspec(work, BIG, cached=False), runs=3, check=False, env=env), 3,
+            "cold, --no-cache"))
         rows.append(Row(one + ", cached", "superspec", time_command(
-            _superspec(work, BIG, cached=True), runs=10, check=False), 10, "result cache hit"))
+            _superspec(work, BIG, cached=True), runs=10, check=False, env=env), 10,
+            "result cache hit"))
         rows.append(Row(one + ", cached", "mvn enforcer:enforce", mvn_one, 2,
                         "Maven has no result cache"))
         floor = time_command([SUPERSPEC, "--version"], runs=5)
@@ -95,12 +100,13 @@ def main() -> None:
         mvn_many = time_command(_mvn(work, work.root, enforce), runs=2, warmup=0, check=False)
         rows.append(Row(many, "mvn enforcer:enforce", mvn_many, 2, "one reactor, one JVM"))
         cold = [_superspec(work, c, cached=False) for c in cases]
-        rows.append(Row(many, "superspec", time_call(lambda: _run_all(cold), runs=1, warmup=0),
+        rows.append(Row(many, "superspec",
+                        time_call(lambda: _run_all(cold, env), runs=1, warmup=0),
                         1, f"{len(cases)} processes, --no-cache"))
         warm = [_superspec(work, c, cached=True) for c in cases]
-        _run_all(warm)
+        _run_all(warm, env)
         rows.append(Row(many + ", cached", "superspec",
-                        time_call(lambda: _run_all(warm), runs=2, warmup=0), 2,
+                        time_call(lambda: _run_all(warm, env), runs=2, warmup=0), 2,
                         f"{len(cases)} processes, cache hits"))
         rows.append(Row(many + ", cached", "mvn enforcer:enforce", mvn_many, 2,
                         "Maven has no result cache"))

@@ -78,7 +78,8 @@ def main() -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-step-") as tmp:
         ws = workspace(Path(tmp) / "ws")
-        env = {**os.environ, "SUPERSPEC_BIN": SUPERSPEC, "SUPERSPEC_VERSION": "0.1.0"}
+        env = {**os.environ, "SUPERSPEC_BIN": SUPERSPEC, "SUPERSPEC_VERSION": "0.1.0",
+               "SUPERSPEC_CACHE_DIR": str(Path(tmp) / "user-cache" / "enforce")}
         env.pop("SUPERSPEC_LAYERS", None)
         layers = ["--layers", "ci/layers"]
         for params, case, runs, note, plain in (

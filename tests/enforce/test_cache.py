@@ -38,8 +38,15 @@ def tools(tmp_path: Path) -> tuple[Path, Path]:
     return bin_dir, log
 
 
+def user_cache(d: Path) -> dict[str, str]:
+    """A cache directory outside the project (one inside it, or inside the CI workspace, is
+    never used)."""
+    return {"SUPERSPEC_CACHE_DIR": str(d.parent / "user-cache" / "enforce"), "WORKSPACE": "",
+            "CI_PROJECT_DIR": ""}
+
+
 def _run(d: Path, bin_dir: Path, *args: str) -> tuple[int, dict]:
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "JAVA_HOME": ""}
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "JAVA_HOME": "", **user_cache(d)}
     proc = run_cli("enforce", "--branch", "main", "--format", "json", *args, cwd=d, env=env)
     assert "Traceback" not in proc.stderr
     return proc.returncode, json.loads(proc.stdout)
@@ -104,8 +111,8 @@ def test_spec_and_branch_changes_invalidate(project: Callable[..., Path],
 
 def test_cached_text_report_is_the_same(project: Callable[..., Path]) -> None:
     d = project({"requireFilesExist": {"files": ["superspec.yaml"]}})
-    first = run_cli("enforce", "--branch", "main", cwd=d)
-    second = run_cli("enforce", "--branch", "main", cwd=d)
+    first = run_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
+    second = run_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
     assert first.returncode == second.returncode == 0
     assert second.stdout == first.stdout + (
         "(cached: no input changed since the last check; --no-cache re-checks)\n")
@@ -113,8 +120,8 @@ def test_cached_text_report_is_the_same(project: Callable[..., Path]) -> None:
 
 def test_cached_junit_and_exit_code(project: Callable[..., Path], tmp_path: Path) -> None:
     d = project({"requireFilesExist": {"files": ["missing.txt"]}})
-    first = run_cli("enforce", "--report-junit", tmp_path / "a.xml", cwd=d)
-    second = run_cli("enforce", "--report-junit", tmp_path / "b.xml", cwd=d)
+    first = run_cli("enforce", "--report-junit", tmp_path / "a.xml", cwd=d, env=user_cache(d))
+    second = run_cli("enforce", "--report-junit", tmp_path / "b.xml", cwd=d, env=user_cache(d))
     assert first.returncode == second.returncode == 1
     assert second.stderr == first.stderr == "error: enforce failed: requireFilesExist\n"
     assert "(cached:" in second.stdout and "(cached:" not in first.stdout
@@ -130,7 +137,8 @@ def test_an_input_changed_during_the_run_is_not_cached(project: Callable[..., Pa
     from superspec.spec import load_spec
 
     d = project({"requireFilesExist": {"files": ["superspec.yaml", "README.md"]}})
-    monkeypatch.setenv("SUPERSPEC_CACHE_DIR", str(d / ".cache-test"))
+    for name, value in user_cache(d).items():
+        monkeypatch.setenv(name, value)
     (d / "README.md").write_text("x")
     future = time.time_ns() + 60_000_000_000  # as if README.md were edited while checking
     os.utime(d / "README.md", ns=(future, future))
@@ -155,7 +163,7 @@ def _fast(d: Path, *args: str) -> subprocess.CompletedProcess[str]:
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("BRANCH_NAME", "CI_COMMIT_REF_NAME")}
-    env["SUPERSPEC_CACHE_DIR"] = str(d / ".cache-test")
+    env.update(user_cache(d))
     return subprocess.run([sys.executable, "-c", FAST, *args], capture_output=True, text=True,
                           cwd=d, env=env)
 
@@ -163,13 +171,13 @@ def _fast(d: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_fast_path_answers_like_the_cli_without_click(project: Callable[..., Path]) -> None:
     d = project({"requireFilesExist": {"files": ["missing.txt"]}})
     assert _fast(d, "enforce", "--branch", "main").returncode == 99  # nothing cached yet
-    cli = run_cli("enforce", "--branch", "main", cwd=d)
-    cached = run_cli("enforce", "--branch", "main", cwd=d)
+    cli = run_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
+    cached = run_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
     fast = _fast(d, "enforce", "--branch=main")
     assert (fast.returncode, fast.stdout) == (cached.returncode, cached.stdout) == (
         1, cli.stdout + "(cached: no input changed since the last check; --no-cache re-checks)\n")
     assert fast.stderr == "error: enforce failed: requireFilesExist\nimported: []\n"
-    run_cli("enforce", "--branch", "main", "--format", "json", cwd=d)
+    run_cli("enforce", "--branch", "main", "--format", "json", cwd=d, env=user_cache(d))
     fast_json = _fast(d, "enforce", "--format", "json", "--branch", "main")
     assert json.loads(fast_json.stdout)["cached"] is True
     for args in (("enforce", "--no-cache"), ("enforce", "--help"), ("enforce", "--bogus"),

@@ -42,11 +42,14 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
 
     Exits 0 when no error-level rule fails, 1 otherwise (the report says which and why).
     """
+    from superspec.cli import options
     from superspec.enforce import cache
     from superspec.enforce.branch import current_branch
     from superspec.enforce.fastpath import CACHED_NOTE, cached_answer, default_project, text_variant
 
-    if not no_cache:
+    # a --root is checked when the spec loads: then only the runner's lookup, after loading
+    requested_root = getattr(options, "requested_root", None)
+    if not no_cache and (requested_root is None or requested_root() is None):
         answer = cached_answer(spec, layers, project_dir, maven_repo, branch, output_format,
                                report_junit)
         if answer is not None:
@@ -78,7 +81,7 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
         width, color = (int(p) for p in variant.split(":"))
         rendered = render_text(report, width=width, color=bool(color))
         if key is not None:
-            cache.remember_rendering(project, key, variant, rendered)
+            cache.remember_rendering(project, key, variant, rendered, report.to_json())
         click.echo(rendered, nl=False)
         if report.cached:
             click.echo(CACHED_NOTE)

@@ -4,24 +4,45 @@ An entry is found by a key over the invocation (superspec version, spec file, la
 project dir, Maven repository, branch, JAVA_HOME, PATH, VIRTUAL_ENV, interpreter, OS) and is
 valid while every input it recorded is unchanged: the spec layer files, the POMs and lock files
 the readers read, the jars of the resolved classpath, installed distributions' directories,
-required files, the modules of the rules that ran, which ecosystem marker files exist, and the
-tool binaries probed. A file's fingerprint is its size, mtime (ns) and inode, not its content
-hash: an edit that restores size and mtime exactly (or a tool that rewrites files keeping both)
-goes unnoticed; --no-cache runs everything. Stdlib only, so the cached path of ``superspec
-enforce`` imports nothing heavy.
+required files, the modules of the rules that ran, the project's ecosystem files, and the tool
+binaries probed. A file's fingerprint is its size, mtime (ns) and inode, not its content hash: an
+edit that restores size and mtime exactly (or a tool that rewrites files keeping both) goes
+unnoticed; --no-cache runs everything. The spec chain's files are the exception: they are
+compared by content (sha256). Stdlib only, so the cached path of ``superspec enforce`` imports
+nothing heavy.
 
-Location: ``$SUPERSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/superspec/enforce``, else
-``<project>/.superspec/cache``.
+Trust: the project's team controls every file of its workspace, so nothing there is trusted.
+
+* Location: ``$SUPERSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/superspec/enforce``, else
+  ``~/.cache/superspec/enforce``; never the project. A directory that resolves (after symlinks)
+  into the project, ``$WORKSPACE`` or ``$CI_PROJECT_DIR``, that is not owned by the current user
+  or that is writable by group or others is not used: the run is uncached, silently. A new
+  directory is created 0700.
+* Authentication: each file is a JSON object whose ``mac`` is HMAC-SHA256 over the format, the
+  file's name and the canonical JSON (sorted keys, no spaces) of the rest, keyed by 32 random
+  bytes in ``<cache dir>.key`` (a sibling of the directory, e.g.
+  ``~/.cache/superspec/enforce.key``), created 0600 on first store and published atomically
+  (a hard link that fails if the name exists). A key file that is a symlink, not owned by the
+  current user, or readable or writable by group or others disables the cache. An entry that
+  fails the check (hand-written, copied from another cache, truncated) is a miss.
+* Binding: an entry must name the spec chain it was computed from (its files' content digests,
+  ending in the spec file given now), how each ``extends`` was resolved, and its fingerprints
+  must cover at least every chain file and every ecosystem file the project has now; its
+  ``spec_digest`` must equal the effective spec's digest: the loaded one on the full path, and on
+  the fast path the digest a full load recorded for exactly these chain bytes (a ``spec-*``
+  memo, authenticated like entries).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from superspec import __version__
@@ -30,22 +51,131 @@ TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms on the cache
 if TYPE_CHECKING:
     from typing import Any
 
-FORMAT = 2
+FORMAT = 3
+KEY_BYTES = 32
 MARKERS = ("pom.xml", "package-lock.json", "package.json", "poetry.lock", "uv.lock",
            "pyproject.toml", "setup.py", "setup.cfg")
-KEY_ENV = ("JAVA_HOME", "PATH", "VIRTUAL_ENV")
+KEY_ENV = ("JAVA_HOME", "PATH", "VIRTUAL_ENV", "SUPERSPEC_ROOT")
+WORKSPACE_ENV = ("WORKSPACE", "CI_PROJECT_DIR")  # Jenkins', GitLab's checkout: never trusted
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+    | getattr(os, "O_CLOEXEC", 0)
 
 
-def cache_dir(project_dir: Path) -> Path:
-    if os.environ.get("SUPERSPEC_CACHE_DIR"):
-        return Path(os.environ["SUPERSPEC_CACHE_DIR"])
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "superspec" / "enforce"
-    return project_dir / ".superspec" / "cache"
+def cache_dir() -> Path | None:
+    """The configured cache directory (absolute), before any trust check; None without a home."""
+    configured = os.environ.get("SUPERSPEC_CACHE_DIR")
+    if configured:
+        return Path(os.path.abspath(configured))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):  # a relative XDG_CACHE_HOME is invalid: ignored
+        return Path(xdg) / "superspec" / "enforce"
+    home = os.path.expanduser("~")
+    if not os.path.isabs(home):
+        return None
+    return Path(home) / ".cache" / "superspec" / "enforce"
 
 
-def tools_file(project_dir: Path) -> Path:
-    return cache_dir(project_dir) / "tools.json"
+def key_file(directory: Path) -> Path:
+    return directory.with_name(directory.name + ".key")
+
+
+def trusted_dir(project_dir: Path, create: bool = False) -> Path | None:
+    """The cache directory when it may be used for ``project_dir``, else None (no cache)."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    real = os.path.realpath(directory)
+    roots = _untrusted_roots(project_dir)
+    if _inside(real, roots) or _inside(os.path.realpath(key_file(directory)), roots):
+        return None
+    if create:
+        try:
+            os.makedirs(os.path.dirname(real), exist_ok=True)
+            os.mkdir(real, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+    try:
+        st = os.stat(real)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        return None
+    return directory
+
+
+def _untrusted_roots(project_dir: Path) -> list[str]:
+    roots = [os.path.realpath(project_dir)]
+    roots += [os.path.realpath(os.environ[name]) for name in WORKSPACE_ENV
+              if os.environ.get(name)]
+    return roots
+
+
+def _inside(path: str, roots: Iterable[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def machine_key(directory: Path, create: bool = False) -> bytes | None:
+    """The secret that signs this cache's files; created on first use when ``create``."""
+    path = key_file(directory)
+    for _attempt in range(2):
+        try:
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        except FileNotFoundError:
+            if not create or not _create_key(path):
+                return None
+            continue
+        except OSError:  # a symlink (ELOOP), unreadable, ...
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+                return None
+            data = os.read(fd, KEY_BYTES + 1)
+        finally:
+            os.close(fd)
+        return data if len(data) == KEY_BYTES else None
+    return None
+
+
+def _create_key(path: Path) -> bool:
+    """Write a new key beside the cache directory: a private temp file (O_EXCL, 0600) linked to
+    its name, which fails when another process got there first (its key is then used)."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(KEY_BYTES))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links here: create the name exclusively instead
+            try:
+                out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+            except FileExistsError:
+                return True
+            except OSError:
+                return False
+            with os.fdopen(out, "wb") as handle:
+                handle.write(os.urandom(KEY_BYTES))
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return True
+
+
+def tools_file(project_dir: Path) -> Path | None:
+    """Where the tool-version cache lives; None when the cache directory cannot be used."""
+    directory = trusted_dir(project_dir, create=True)
+    return None if directory is None else directory / "tools.json"
 
 
 def entry_key(spec_path: Path, project_dir: Path, maven_repo: Path | None,
@@ -66,14 +196,28 @@ def stat_of(path: str | Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+def content_digest(path: str | Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def markers(project_dir: Path) -> list[str]:
-    """Which ecosystem marker files the project has (adding a lock file changes the verdict)."""
+    """The project's ecosystem files (pom.xml, lock files, requirements*.txt, ...): adding one
+    changes the verdict, and every entry must fingerprint each of them."""
     try:
         names = os.listdir(project_dir)
     except OSError:
         return []
     return sorted(n for n in names if n in MARKERS
                   or (n.startswith("requirements") and n.endswith(".txt")))
+
+
+def ecosystem_files(project_dir: Path, names: Iterable[str] | None = None) -> list[str]:
+    real = os.path.realpath(project_dir)
+    return [os.path.join(real, n) for n in (markers(project_dir) if names is None else names)]
 
 
 def changed_since(paths: Iterable[Path], started_ns: int) -> bool:
@@ -87,24 +231,123 @@ def changed_since(paths: Iterable[Path], started_ns: int) -> bool:
     return False
 
 
-def _entry_path(project_dir: Path, key: str) -> Path:
-    return cache_dir(project_dir) / f"{key}.json"
+def spec_links(layers: Sequence[Any], layer_dirs: Iterable[Path] = ()) -> list[list[str | None]]:
+    """How each ``extends`` of the chain (top first) was resolved, and where the pinned root
+    (``SUPERSPEC_ROOT``) was found, as [candidate, target]: the candidate must still resolve to
+    target; a [candidate, None] searched before it must still not exist (a layer directory
+    earlier in the search gaining that layer changes the chain)."""
+    from superspec.spec.layers import layer_dirs_from, looks_like_path
+
+    search = layer_dirs_from(list(layer_dirs))
+    links: list[list[str | None]] = []
+
+    def by_name(name: str, target: str) -> None:
+        for d in search:
+            candidate = os.path.abspath(Path(d) / name / "superspec.yaml")
+            found = os.path.isfile(candidate)
+            links.append([candidate, target if found else None])
+            if found:
+                return
+
+    for parent, child in zip(layers[:-1], layers[1:], strict=True):
+        ref = child.data.get("extends")
+        if not isinstance(ref, str):
+            continue
+        if looks_like_path(ref):
+            links.append([os.path.abspath(Path(child.path).parent / ref), str(parent.path)])
+        else:
+            by_name(ref, str(parent.path))
+    root = os.environ.get("SUPERSPEC_ROOT")
+    if layers and root and "/" not in root and root not in (".", ".."):
+        by_name(root, str(layers[0].path))
+    return links
 
 
-def lookup(project_dir: Path, key: str, spec_digest: str | None = None) -> dict[str, Any] | None:
-    """The stored entry when every recorded input is unchanged, else None."""
+def _mac(secret: bytes, name: str, data: dict[str, Any]) -> str:
+    """HMAC-SHA256 over the format, the file's name and the canonical JSON of ``data``."""
+    payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(secret, f"{FORMAT}\n{name}\n".encode() + payload, hashlib.sha256).hexdigest()
+
+
+def _read(directory: Path, secret: bytes, name: str) -> dict[str, Any] | None:
+    """The JSON object stored as ``name`` when its MAC is right, else None."""
     try:
-        entry = json.loads(_entry_path(project_dir, key).read_text())
-    except (OSError, ValueError):
+        data = json.loads((directory / f"{name}.json").read_bytes())
+    except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT \
-            or entry.get("superspec") != __version__:
+    if not isinstance(data, dict):
         return None
-    if spec_digest is not None and entry.get("spec_digest") != spec_digest:
+    mac = data.pop("mac", None)
+    if not isinstance(mac, str) \
+            or not hmac.compare_digest(mac.encode(), _mac(secret, name, data).encode()):
         return None
-    if entry.get("markers") != markers(project_dir):
+    return data
+
+
+def _write(directory: Path, secret: bytes, name: str, data: dict[str, Any]) -> None:
+    from superspec.fileio import write_atomic
+
+    signed = {**data, "mac": _mac(secret, name, data)}
+    # a read-only location still enforces; it just cannot remember
+    with contextlib.suppress(OSError):
+        write_atomic(directory / f"{name}.json",
+                     json.dumps(signed, sort_keys=True, separators=(",", ":")).encode(),
+                     mode=0o600)
+
+
+def _memo_name(chain: list[list[str]]) -> str:
+    material = json.dumps([FORMAT, __version__, chain], separators=(",", ":")).encode()
+    return "spec-" + hashlib.sha256(material).hexdigest()[:32]
+
+
+def lookup(project_dir: Path, key: str, spec_path: Path, spec_digest: str | None = None,
+           spec_chain: Sequence[Path] | None = None) -> dict[str, Any] | None:
+    """The stored entry when it is authentic, bound to this spec and project, and every recorded
+    input is unchanged; else None. ``spec_digest`` and ``spec_chain`` (the loaded spec's digest
+    and layer files, top first) are given by callers that loaded the spec. Never raises."""
+    try:
+        return _lookup(project_dir, key, spec_path, spec_digest, spec_chain)
+    except Exception:  # noqa: BLE001 - whatever is wrong with a stored file, it is a miss
         return None
-    for path, fingerprint in entry.get("inputs", {}).items():
+
+
+def _lookup(project_dir: Path, key: str, spec_path: Path, spec_digest: str | None,
+            spec_chain: Sequence[Path] | None) -> dict[str, Any] | None:
+    directory = trusted_dir(project_dir)
+    secret = None if directory is None else machine_key(directory)
+    if directory is None or secret is None:
+        return None
+    entry = _read(directory, secret, key)
+    if entry is None or entry.get("format") != FORMAT or entry.get("superspec") != __version__:
+        return None
+    digest = entry.get("spec_digest")
+    if not isinstance(digest, str) or (spec_digest is not None and digest != spec_digest):
+        return None
+    chain = entry["chain"]
+    if not chain or chain[-1][0] != os.path.realpath(spec_path):
+        return None
+    if spec_chain is not None and [c[0] for c in chain] != [str(p) for p in spec_chain]:
+        return None
+    present = markers(project_dir)
+    inputs = entry["inputs"]
+    if entry.get("markers") != present or not isinstance(inputs, dict):
+        return None
+    required = {c[0] for c in chain}.union(ecosystem_files(project_dir, present))
+    if not required.issubset(inputs):
+        return None  # an entry that does not depend on every spec and ecosystem file
+    current = [[path, content_digest(path)] for path, _digest in chain]
+    if current != chain:
+        return None
+    memo = _read(directory, secret, _memo_name(chain))  # the digest a full load gave these bytes
+    if memo is None or memo.get("chain") != chain or memo.get("digest") != digest:
+        return None
+    for candidate, target in entry["links"]:
+        if target is None:
+            if os.path.isfile(candidate):
+                return None
+        elif os.path.realpath(candidate) != target:
+            return None
+    for path, fingerprint in inputs.items():
         if stat_of(path) != fingerprint:
             return None
     if entry.get("tools"):
@@ -115,33 +358,58 @@ def lookup(project_dir: Path, key: str, spec_digest: str | None = None) -> dict[
             where = binary(tool)
             if (tool_fingerprint(where) if where else None) != expected:
                 return None
+    if not isinstance(entry.get("report"), dict) or not isinstance(entry.get("failing"), list):
+        return None
     return entry
 
 
-def store(project_dir: Path, key: str, *, spec_digest: str, inputs: Iterable[Path],
-          tools: dict[str, Any], report: dict[str, Any], failing: list[str]) -> None:
+def store(project_dir: Path, key: str, *, spec_digest: str, spec_chain: Sequence[Path],
+          links: list[list[str | None]], inputs: Iterable[Path], tools: dict[str, Any],
+          report: dict[str, Any], failing: list[str],
+          chain_digests: Sequence[str | None] | None = None) -> None:
+    """Sign and keep an entry. ``chain_digests`` are the chain files' content digests taken when
+    the run started (default: now)."""
+    directory = trusted_dir(project_dir, create=True)
+    secret = None if directory is None else machine_key(directory, create=True)
+    if directory is None or secret is None:
+        return
+    digests = list(chain_digests) if chain_digests is not None \
+        else [content_digest(p) for p in spec_chain]
+    if not spec_chain or len(digests) != len(spec_chain):
+        return
+    chain: list[list[str]] = []
+    for path, digest in zip(spec_chain, digests, strict=True):
+        if digest is None:
+            return
+        chain.append([str(path), digest])
+    present = markers(project_dir)
+    recorded = {os.path.abspath(p) for p in inputs}
+    recorded.update(str(p) for p in spec_chain)
+    recorded.update(ecosystem_files(project_dir, present))
     entry = {
         "format": FORMAT, "superspec": __version__, "spec_digest": spec_digest,
-        "markers": markers(project_dir),
-        "inputs": {str(p): stat_of(p) for p in sorted({os.path.abspath(p) for p in inputs})},
+        "chain": chain, "links": links, "markers": present,
+        "inputs": {p: stat_of(p) for p in sorted(recorded)},
         "tools": tools, "report": report, "failing": failing, "rendered": {},
     }
-    _write(project_dir, key, entry)
+    _write(directory, secret, _memo_name(chain), {"chain": chain, "digest": spec_digest})
+    _write(directory, secret, key, entry)
 
 
-def remember_rendering(project_dir: Path, key: str, variant: str, text: str) -> None:
-    """Keep a rendered text report beside the entry so a cached run need not import rich."""
-    try:
-        entry = json.loads(_entry_path(project_dir, key).read_text())
-    except (OSError, ValueError):
+def remember_rendering(project_dir: Path, key: str, variant: str, text: str,
+                       report: dict[str, Any] | None = None) -> None:
+    """Keep a rendered text report beside the entry so a cached run need not import rich. With
+    ``report``, only when the entry holds that same report."""
+    directory = trusted_dir(project_dir)
+    secret = None if directory is None else machine_key(directory)
+    if directory is None or secret is None:
         return
-    entry.setdefault("rendered", {})[variant] = text
-    _write(project_dir, key, entry)
-
-
-def _write(project_dir: Path, key: str, entry: dict[str, Any]) -> None:
-    from superspec.fileio import write_atomic
-
-    # a read-only checkout still enforces; it just cannot remember
-    with contextlib.suppress(OSError):
-        write_atomic(_entry_path(project_dir, key), json.dumps(entry, sort_keys=True).encode())
+    entry = _read(directory, secret, key)
+    if entry is None or entry.get("format") != FORMAT \
+            or not isinstance(entry.get("rendered"), dict) \
+            or not isinstance(entry.get("report"), dict):
+        return
+    if report is not None and {**entry["report"], "cached": None} != {**report, "cached": None}:
+        return
+    entry["rendered"][variant] = text
+    _write(directory, secret, key, entry)

@@ -4,7 +4,9 @@
 entry. ``main(argv)`` gives the same answer straight from a command line, so a console-script
 shim can answer an unchanged project before importing the CLI framework at all: it returns the
 exit code, or None when the full CLI must run (a cache miss, ``--no-cache``, ``--help``, any
-option it does not know).
+option it does not know). Its lookup is the full path's (``cache.lookup``: a signed entry, bound to
+the spec chain's bytes and the project's inputs, from a cache directory outside the project);
+only the effective spec's digest comes from the signed memo of a full load instead of a load.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def cached_answer(spec: Path, layers: tuple[Path, ...], project_dir: Path | None
 
     project = default_project(spec, project_dir)
     key = cache.entry_key(spec, project, maven_repo, current_branch(project, branch), layers)
-    hit = cache.lookup(project, key)
+    hit = cache.lookup(project, key, spec)
     if hit is None:
         return None
     data: dict[str, Any] = {**hit["report"], "cached": True}
@@ -72,7 +74,7 @@ def cached_answer(spec: Path, layers: tuple[Path, ...], project_dir: Path | None
 
             width, color = (int(p) for p in variant.split(":"))
             rendered = render_text(EnforceReport.from_json(data), width=width, color=bool(color))
-            cache.remember_rendering(project, key, variant, rendered)
+            cache.remember_rendering(project, key, variant, rendered, hit["report"])
         out = rendered + CACHED_NOTE + "\n"
     return out, ([] if data["passed"] else list(hit.get("failing", [])))
 

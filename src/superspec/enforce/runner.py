@@ -22,21 +22,26 @@ def run_enforce(effective: Any, project_dir: Path, *, branch: str | None,
     Raises SpecError (located) for unknown rules, plugins that fail to load and bad rule options.
     A rule whose input is unreadable (a malformed lock file or POM) gets status ``error`` with
     the located message; that fails the run whatever the rule's level. ``layer_dirs`` (the
-    ``--layers`` the spec was loaded with) only separates cache entries.
+    ``--layers`` the spec was loaded with) separates cache entries and lets an entry record how
+    each ``extends`` was resolved.
     """
     project_dir = Path(project_dir)
     branch_name = current_branch(project_dir, branch)
     key = cache.entry_key(effective.path, project_dir, maven_repo, branch_name, layer_dirs)
+    chain = [Path(layer.path) for layer in effective.layers]
     if use_cache:
-        hit = cache.lookup(project_dir, key, effective.digest)
+        hit = cache.lookup(project_dir, key, effective.path, effective.digest, chain)
         if hit is not None:
             return EnforceReport.from_json(hit["report"], cached=True)
     started = time.time_ns()
+    chain_digests = [cache.content_digest(p) for p in chain] if use_cache else []
     report, inputs, tools = evaluate(effective, project_dir, branch_name, maven_repo, use_cache)
     if use_cache and not any(r.status == "error" for r in report.rule_results) \
             and not cache.changed_since(inputs, started):
-        cache.store(project_dir, key, spec_digest=effective.digest, inputs=inputs, tools=tools,
-                    report=report.to_json(),
+        cache.store(project_dir, key, spec_digest=effective.digest, spec_chain=chain,
+                    chain_digests=chain_digests,
+                    links=cache.spec_links(effective.layers, layer_dirs), inputs=inputs,
+                    tools=tools, report=report.to_json(),
                     failing=[r.id for r in report.rule_results if r.failing])
     return report
 
@@ -54,6 +59,7 @@ def evaluate(effective: Any, project_dir: Path, branch: str | None, maven_repo: 
     results = tuple(_run_rule(rule, workspace) for rule in rules)
     inputs = set(workspace.inputs)
     inputs.update(layer.path for layer in effective.layers)
+    inputs.update(Path(p) for p in cache.ecosystem_files(project_dir))
     for rule in rules:
         with contextlib.suppress(TypeError, OSError):
             inputs.add(Path(inspect.getfile(type(rule.rule))))
