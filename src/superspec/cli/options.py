@@ -8,6 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.spec import EffectiveSpec
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_SPEC = "superspec.yaml"
@@ -53,7 +57,7 @@ def requested_root() -> str | None:
     return None if ctx is None else ctx.meta.get(ROOT_META)
 
 
-def load(spec: Path, layers: tuple[Path, ...]) -> Any:
+def load(spec: Path, layers: tuple[Path, ...]) -> EffectiveSpec:
     """Load the effective spec for a command (imports the spec core only when needed)."""
     from superspec.spec import layer_dirs_from, load_spec
     from superspec.spec.root import root_from

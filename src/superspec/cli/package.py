@@ -93,7 +93,7 @@ def verify(base: str, packaged: str, images: bool, output_format: str) -> None:
     from superspec.errors import RuleFailure, UsageError
 
     if images:
-        from superspec.provision.docker import verify_image
+        from superspec.package.image import verify_image
 
         report = verify_image(base, packaged)
     else:

@@ -90,7 +90,7 @@ def step(name: str, params_file: Path, result_file: Path | None, error_file: Pat
 def dump_message(message: Any) -> dict[str, Any]:
     from superspec.step.contract import dump
 
-    return dump(message)  # type: ignore[no-any-return]
+    return dump(message)
 
 
 def _run(name: str, params_file: Path, error_file: Path) -> dict[str, Any]:

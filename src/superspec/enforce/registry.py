@@ -14,8 +14,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from superspec.enforce.rule import RuleOptions
+from superspec.enforce.rule import Rule, RuleOptions
 from superspec.errors import SpecError, SuperspecError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.spec import EffectiveSpec
 
 GROUP = "superspec.rules"
 
@@ -29,7 +33,7 @@ class ConfiguredRule:
     """A rule from the spec, ready to run: the implementation, validated options and settings."""
 
     id: str
-    rule: Any  # a Rule
+    rule: Rule
     options: RuleOptions
     level: str
     only_when: tuple[str, ...] | None  # branch globs; None = always
@@ -73,13 +77,13 @@ def load_rule(rule_id: str, ep: metadata.EntryPoint) -> Any:
     return rule
 
 
-def check_rule_config(effective: Any) -> list[SpecError]:
+def check_rule_config(effective: EffectiveSpec) -> list[SpecError]:
     """Located problems of ``enforce.rules``: unknown rule ids (with a did-you-mean hint), rule
     plugins that fail to load, and invalid rule options. Empty when every rule is usable."""
     return _configure(effective)[1]
 
 
-def configured_rules(effective: Any) -> list[ConfiguredRule]:
+def configured_rules(effective: EffectiveSpec) -> list[ConfiguredRule]:
     """The spec's rules in order, validated; raises SpecError listing every problem."""
     rules, problems = _configure(effective)
     if problems:
@@ -87,7 +91,7 @@ def configured_rules(effective: Any) -> list[ConfiguredRule]:
     return rules
 
 
-def _configure(effective: Any) -> tuple[list[ConfiguredRule], list[SpecError]]:
+def _configure(effective: EffectiveSpec) -> tuple[list[ConfiguredRule], list[SpecError]]:
     enforce = effective.model.enforce
     if not enforce.rules:
         return [], []
@@ -133,7 +137,7 @@ def _unknown_rule(rule_id: str, known: list[str]) -> str:
     return f"{message} (known rules: {', '.join(known)})"
 
 
-def _option_problem(effective: Any, base: str, rule_id: str, options: type[RuleOptions],
+def _option_problem(effective: EffectiveSpec, base: str, rule_id: str, options: type[RuleOptions],
                     error: Any) -> SpecError:
     path = ".".join(str(p) for p in error["loc"])
     location = effective.locate(f"{base}.{path}" if path else base)

@@ -13,8 +13,12 @@ from superspec.enforce.branch import current_branch, selected, skip_reason
 from superspec.enforce.model import EnforceReport, RuleResult
 from superspec.errors import SuperspecError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.spec import EffectiveSpec
 
-def run_enforce(effective: Any, project_dir: Path, *, branch: str | None,
+
+def run_enforce(effective: EffectiveSpec, project_dir: Path, *, branch: str | None,
                 maven_repo: Path | None, use_cache: bool = True,
                 layer_dirs: tuple[Path, ...] = ()) -> EnforceReport:
     """Run every rule of ``enforce.rules`` (in spec order) and return the immutable report.
@@ -46,8 +50,9 @@ def run_enforce(effective: Any, project_dir: Path, *, branch: str | None,
     return report
 
 
-def evaluate(effective: Any, project_dir: Path, branch: str | None, maven_repo: Path | None,
-             use_tool_cache: bool = True) -> tuple[EnforceReport, set[Path], dict[str, Any]]:
+def evaluate(effective: EffectiveSpec, project_dir: Path, branch: str | None,
+             maven_repo: Path | None, use_tool_cache: bool = True
+             ) -> tuple[EnforceReport, set[Path], dict[str, Any]]:
     """Run the rules; also return the inputs read and the tool binaries' fingerprints."""
     from superspec.enforce.registry import configured_rules
     from superspec.enforce.tools import binary, fingerprint

@@ -87,13 +87,6 @@ def entry_kinds(archive: Archive) -> dict[str, str]:
     return {e.name: e.kind for e in archive.entries}
 
 
-def read_entry(archive: Archive, name: str) -> bytes:
-    """One file's content (a small one: it is read into memory)."""
-    from superspec.package.scan import read_entries
-
-    return read_entries(archive, {name})[name]
-
-
 def hard_link_targets(archive: Archive) -> dict[str, str]:
     """tar only: target name -> a hard link pointing at it (replacing the target would change
     what the link extracts to, behind verify's back)."""

@@ -12,6 +12,10 @@ from typing import Any
 
 from superspec import __version__
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.spec import EffectiveSpec
+
 MANIFEST_ENTRY = "superspec-package.json"
 FORMAT = 1
 
@@ -47,7 +51,7 @@ class Manifest:
     superspec_version: str = __version__
 
     @classmethod
-    def for_env(cls, effective: Any, env: str, version: str | None, *, base_kind: str,
+    def for_env(cls, effective: EffectiveSpec, env: str, version: str | None, *, base_kind: str,
                 base_name: str, base_sha256: str, entries: list[ChangedEntry],
                 manifest_entry: str = MANIFEST_ENTRY) -> Manifest:
         """The manifest of one environment's package: what the spec says plus the base."""

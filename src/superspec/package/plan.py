@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePath
-from typing import Any
 
 from superspec.errors import SpecError, UsageError
 from superspec.package.artifact import split_name
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.spec import EffectiveSpec
 
-def stage_envs(effective: Any) -> list[str]:
+
+def stage_envs(effective: EffectiveSpec) -> list[str]:
     """The environments of the pipeline's package stage(s), in pipeline order; each stage's
     follow ``superspec.spec.packaging.package_envs``."""
     from superspec.spec.packaging import package_envs
@@ -27,7 +30,7 @@ def stage_envs(effective: Any) -> list[str]:
     return envs
 
 
-def check_envs(effective: Any, envs: list[str]) -> None:
+def check_envs(effective: EffectiveSpec, envs: list[str]) -> None:
     defined = list(effective.model.environments)
     if not envs:
         raise UsageError("name an environment with --env ENV, or use --all-envs")
@@ -37,7 +40,7 @@ def check_envs(effective: Any, envs: list[str]) -> None:
                              f"(defined: {', '.join(defined) or 'none'})")
 
 
-def artifact_path(effective: Any, artifact: Path | None) -> Path:
+def artifact_path(effective: EffectiveSpec, artifact: Path | None) -> Path:
     if artifact is not None:
         return artifact
     configured = effective.model.package.artifact

@@ -26,6 +26,10 @@ from superspec.package.sandbox import Sandbox, Secrets, UndeclaredSecret
 from superspec.package.templates import TemplateRefused
 from superspec.spec.layers import display_path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.spec import EffectiveSpec
+
 RESERVED = ("env", "app", "secrets")
 
 
@@ -50,7 +54,7 @@ def overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def env_values(effective: Any, env: str) -> dict[str, Any]:
+def env_values(effective: EffectiveSpec, env: str) -> dict[str, Any]:
     package = effective.model.package
     values = overlay(package.values.get("default", {}), package.values.get(env, {}))
     for key in RESERVED:
@@ -66,7 +70,7 @@ def values_digest(values: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def context(effective: Any, env: str, version: str | None) -> dict[str, Any]:
+def context(effective: EffectiveSpec, env: str, version: str | None) -> dict[str, Any]:
     model = effective.model
     environment = model.environments[env].model_dump(by_alias=True, mode="json")
     app = model.app
@@ -83,7 +87,7 @@ def context(effective: Any, env: str, version: str | None) -> dict[str, Any]:
 class Renderer:
     """One sandboxed jinja2 environment over the project directory, shared by every env."""
 
-    def __init__(self, effective: Any) -> None:
+    def __init__(self, effective: EffectiveSpec) -> None:
         self.effective = effective
         # the directory the spec lies in, links resolved (not the spec file's own link target)
         self.project = Path(os.path.realpath(Path(effective.path).parent))

@@ -12,9 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from superspec.errors import InputError, Location
 from superspec.fileio import write_atomic
@@ -25,37 +23,19 @@ from superspec.package.links import canonical
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.plan import artifact_path, check_envs, output_paths
 from superspec.package.render import Rendered, Renderer
+from superspec.package.result import PackageResult, source_epoch
+from superspec.package.scan import read_entry
 from superspec.spec.layers import display_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.spec import EffectiveSpec
 
 Progress = Callable[[str], None]
 
 
-@dataclass
-class PackageResult:
-    environment: str
-    kind: str
-    base: str
-    base_sha256: str
-    output: str
-    manifest_file: str | None
-    entries: list[ChangedEntry]
-    image: dict[str, Any] | None = field(default=None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"environment": self.environment, "kind": self.kind, "base": self.base,
-                "baseSha256": self.base_sha256, "output": self.output,
-                "manifest": self.manifest_file, "entries": [e.to_json() for e in self.entries],
-                **({"image": self.image} if self.image is not None else {})}
-
-
-def source_epoch() -> int:
-    """The timestamp of added entries: SOURCE_DATE_EPOCH, else 1980-01-01 (the zip epoch)."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "")
-    return int(value) if value.isdigit() else 315532800
-
-
-def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Path | None, *,
-                 image: str | None = None, version: str | None = None,
+def package_envs(effective: EffectiveSpec, envs: list[str], artifact: Path | None,
+                 out: Path | None, *, image: str | None = None, version: str | None = None,
                  progress: Progress | None = None) -> list[PackageResult]:
     """Package ``artifact`` (default: package.artifact) or the image ``image`` for ``envs``."""
     check_envs(effective, envs)
@@ -63,7 +43,7 @@ def package_envs(effective: Any, envs: list[str], artifact: Path | None, out: Pa
     rendered = {env: renderer.render(env, version) for env in envs}
     say = progress or (lambda _: None)
     if image is not None:
-        from superspec.provision.docker import package_image
+        from superspec.package.image import package_image
 
         return package_image(effective, image, rendered, version, say)
     base = artifact_path(effective, artifact)
@@ -134,7 +114,7 @@ def _with_record(archive: kinds.Archive, existing: dict[str, str], display: str,
     record_at = f"{wheels.dist_info(existing, display)}/RECORD"
     if existing.get(record_at) != "file":
         raise InputError(f"the wheel has no {record_at}", location=Location(display))
-    record = kinds.read_entry(archive, record_at)
+    record = read_entry(archive, record_at)
     return {env: files + [Rendered(record_at, "(wheel RECORD)", wheels.updated_record(
                 record, {f.path: f.data for f in files}, manifest_at))]
             for env, files in rendered.items()}
@@ -195,7 +175,7 @@ class _Digest:
         return self._value
 
 
-def _manifest(effective: Any, env: str, version: str | None, kind: str, base: Path,
+def _manifest(effective: EffectiveSpec, env: str, version: str | None, kind: str, base: Path,
               changed: list[ChangedEntry], digest: _Digest,
               manifest_at: str) -> Callable[[], Manifest]:
     """The manifest, built once and only when first needed (the base digest may still be

@@ -35,9 +35,14 @@ def read_entries(archive: Archive, names: set[str]) -> dict[str, bytes]:
     return _scan_tar(archive, names)[1]
 
 
+def read_entry(archive: Archive, name: str) -> bytes:
+    """One file's content (a small one: it is read into memory)."""
+    return read_entries(archive, {name})[name]
+
+
 def _scan_zip(archive: ZipArchive, capture: set[str]) -> tuple[dict[str, str], dict[str, bytes]]:
     prints, data = {}, {}
-    view = memoryview(archive.mm)  # type: ignore[arg-type]
+    view = memoryview(archive.mm)
     try:
         for entry in archive.entries:
             digest = hashlib.sha256(view[entry.offset:entry.end])

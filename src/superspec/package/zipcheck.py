@@ -7,15 +7,11 @@ import struct
 
 from superspec.errors import InputError, Location
 from superspec.package.links import check_links
-from superspec.package.zipread import (
-    OFFSET,
-    SIG_DESCRIPTOR,
-    SIG_LOCAL,
-    Buffer,
-    Corrupt,
-    Row,
-    ZipArchive,
-)
+from superspec.package.zipformat import OFFSET, SIG_DESCRIPTOR, SIG_LOCAL, Buffer, Corrupt, Row
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.package.zipread import ZipArchive
 
 _LENGTHS = struct.Struct("<2H")
 

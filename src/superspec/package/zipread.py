@@ -12,7 +12,6 @@ import mmap
 import struct
 import threading
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,18 +19,25 @@ from typing import Any
 
 from superspec.errors import InputError, Location
 from superspec.package.names import check_names, check_unique
-
-EOCD = struct.Struct("<4s4H2LH")  # sig, disk, cd disk, n here, n total, cd size, cd offset, clen
-ZIP64_LOCATOR = struct.Struct("<4sLQL")
-ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
-CENTRAL = struct.Struct("<4s6H3L5H2L")
-LOCAL = struct.Struct("<4s5H3L2H")
-SIG_EOCD, SIG_LOC64, SIG_EOCD64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
-SIG_CENTRAL, SIG_LOCAL, SIG_DESCRIPTOR = b"PK\x01\x02", b"PK\x03\x04", b"PK\x07\x08"
-MAX32, MAX16 = 0xFFFFFFFF, 0xFFFF
-
-Buffer = mmap.mmap | bytes
-Corrupt = Callable[[str], InputError]
+from superspec.package.zipcheck import check_archive
+from superspec.package.zipformat import (
+    CD_POS,
+    CENTRAL,
+    EOCD,
+    MAX16,
+    MAX32,
+    OFFSET,
+    SIG_CENTRAL,
+    SIG_EOCD,
+    SIG_EOCD64,
+    SIG_LOC64,
+    WIDE,
+    ZIP64_EOCD,
+    ZIP64_LOCATOR,
+    Buffer,
+    Corrupt,
+    Row,
+)
 
 
 @dataclass(slots=True)
@@ -76,8 +82,6 @@ class ZipEntry:
 # One row per entry: the ZipEntry fields after ``name`` except data_start and end, in order
 # (tuples are cheap to build for tens of thousands of entries; ZipEntry objects are made only
 # when asked for). data_start and end come from the local headers, once checked.
-Row = tuple[Any, ...]
-OFFSET, CD_POS, WIDE = 14, 15, 17
 
 
 @dataclass
@@ -103,8 +107,6 @@ class ZipArchive:
         """Check every local header, span and link (once; safe to call from several threads)."""
         with self._lock:
             if not self.checked:
-                from superspec.package.zipcheck import check_archive
-
                 check_archive(self)
                 self.checked = True
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from superspec.package.copyrange import RangeWriter
 from superspec.package.lazydata import Data, resolve
-from superspec.package.zipread import (
+from superspec.package.zipformat import (
     CD_POS,
     CENTRAL,
     EOCD,
@@ -28,9 +28,8 @@ from superspec.package.zipread import (
     SIG_LOCAL,
     ZIP64_EOCD,
     ZIP64_LOCATOR,
-    ZipArchive,
-    ZipEntry,
 )
+from superspec.package.zipread import ZipArchive, ZipEntry
 
 UNIX_FILE_0644 = 0o100644 << 16
 ALIGN = 512  # replaced entries are padded to a multiple of this (an 0xD935 extra field)

@@ -103,7 +103,7 @@ def params_message() -> type[RootModel[Any]]:
 def _params_message(names: tuple[str, ...]) -> type[RootModel[Any]]:
     models = tuple(params_model(name) for name in names)
     union: Any = Union[models] if len(models) > 1 else models[0]  # noqa: UP007 - built at run time
-    root: Any = RootModel[Annotated[union, Field(discriminator="step")]]  # type: ignore[valid-type]
+    root: Any = RootModel[Annotated[union, Field(discriminator="step")]]
     message: type[RootModel[Any]] = type("ParamsMessage", (root,), {
         "__doc__": "The params message of any step (the schema published for other CI systems).",
         "__module__": __name__})

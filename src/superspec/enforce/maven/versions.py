@@ -62,7 +62,7 @@ class _Str:
         return -1
 
 
-class _List(list):  # type: ignore[type-arg]
+class _List(list):
     def is_null(self) -> bool:
         return len(self) == 0
 

@@ -1,0 +1,1 @@
+"""Adapters to container engines. ``engine.docker`` is the only module that imports docker."""

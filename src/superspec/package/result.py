@@ -1,0 +1,33 @@
+"""What packaging one environment produced (a leaf: archives and images both report it)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from superspec.package.manifest import ChangedEntry
+
+
+@dataclass
+class PackageResult:
+    environment: str
+    kind: str
+    base: str
+    base_sha256: str
+    output: str
+    manifest_file: str | None
+    entries: list[ChangedEntry]
+    image: dict[str, Any] | None = field(default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"environment": self.environment, "kind": self.kind, "base": self.base,
+                "baseSha256": self.base_sha256, "output": self.output,
+                "manifest": self.manifest_file, "entries": [e.to_json() for e in self.entries],
+                **({"image": self.image} if self.image is not None else {})}
+
+
+def source_epoch() -> int:
+    """The timestamp of added entries: SOURCE_DATE_EPOCH, else 1980-01-01 (the zip epoch)."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else 315532800
