@@ -1,8 +1,9 @@
 """The active Python environment: installed distributions (importlib.metadata), their
 Requires-Dist edges and PEP 610 ``direct_url.json`` origins.
 
-Which environment: ``$VIRTUAL_ENV`` when set, else the project's ``.venv``, else the interpreter
-running superspec (its ``sys.path``).
+Which environment: ``$VIRTUAL_ENV`` when set, else the project's ``.venv``. Never the environment
+superspec itself runs in (its own dependencies are not the project's), even when it is the active
+one: with neither, there is no environment to read.
 """
 
 from __future__ import annotations
@@ -20,16 +21,27 @@ from superspec.enforce.python.graphbuild import Pkg, Req, norm
 
 
 def environment_paths(project_dir: Path) -> list[Path]:
-    """The site-packages directories of the environment to inspect."""
+    """The site-packages directories of the environment to inspect; empty when the user points
+    at none (superspec's own environment does not count)."""
     venv = os.environ.get("VIRTUAL_ENV")
     candidates = [Path(venv)] if venv else []
     candidates.append(project_dir / ".venv")
+    own = _real(Path(sys.prefix))
     for root in candidates:
+        if _real(root) == own:
+            continue
         found = sorted(root.glob("lib/python3*/site-packages")) + \
             sorted(root.glob("Lib/site-packages"))
         if found:
             return found
-    return [Path(p) for p in sys.path if p and Path(p).is_dir()]
+    return []
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def distributions(paths: list[Path]) -> list[metadata.Distribution]:

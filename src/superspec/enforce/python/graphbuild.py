@@ -40,16 +40,25 @@ def norm(name: str) -> str:
     return canonicalize_name(name)
 
 
+def site(pkg: Pkg) -> tuple[str, str, str | None]:
+    """Where a package is pinned: one requirement line, one lock entry, one installed
+    distribution. Two files pinning the same package are two sites, each judged."""
+    return norm(pkg.name), pkg.version, pkg.source
+
+
 def build_graph(root: Coordinate, roots: list[Req], packages: list[Pkg],
                 inputs: list[Path]) -> DependencyGraph:
     """Breadth-first from ``roots``: every edge recorded with the shortest path that reaches its
-    parent; ``resolved`` holds the first (nearest) edge of each package. Locked packages no root
-    reaches are attached to the root (they are installed all the same)."""
+    parent. ``resolved`` holds every pinned package (each requirement line, lock entry or
+    installed distribution, so a version pinned in one file never hides another file's) by the
+    nearest edge that reaches it; the same version from the same origin reached by the same path
+    counts once. Locked packages no root reaches are attached to the root (they are installed all
+    the same)."""
     by_name: dict[str, list[Pkg]] = {}
     for pkg in packages:
         by_name.setdefault(norm(pkg.name), []).append(pkg)
     graph = DependencyGraph(root=root, inputs=list(inputs))
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str | None]] = set()
     queue: deque[tuple[list[Req], tuple[Coordinate, ...]]] = deque([(roots, (root,))])
     while True:
         while queue:
@@ -60,23 +69,42 @@ def build_graph(root: Coordinate, roots: list[Req], packages: list[Pkg],
                     continue  # not installed for this platform / extra: nothing to check
                 dep = _edge(chosen, req, path)
                 graph.dependencies.append(dep)
-                graph.resolved.setdefault(dep.coordinate.key, dep)
-                if (norm(chosen.name), chosen.version) not in seen:
-                    seen.add((norm(chosen.name), chosen.version))
+                if site(chosen) not in seen:
+                    seen.add(site(chosen))
+                    graph.resolved.setdefault(
+                        f"{dep.coordinate.key}@{dep.trail()} {chosen.origin}:{chosen.origin_ref}",
+                        dep)
                     queue.append((chosen.requires, path + (dep.coordinate,)))
-        orphans = [p for p in packages if (norm(p.name), p.version) not in seen]
+        orphans = [p for p in packages if site(p) not in seen]
         if not orphans:
             return graph
         queue.append(([Req(p.name, "", p.source, p.version) for p in orphans[:1]], (root,)))
+
+
+def combine(root: Coordinate, graphs: list[DependencyGraph]) -> DependencyGraph:
+    """One graph from several sources read side by side (a lock file and requirement files):
+    every edge and every pinned package of each, inputs in reading order."""
+    if len(graphs) == 1:
+        return graphs[0]
+    out = DependencyGraph(root=root)
+    for graph in graphs:
+        out.dependencies += graph.dependencies
+        for key, dep in graph.resolved.items():
+            out.resolved.setdefault(key, dep)
+        out.inputs += [p for p in graph.inputs if p not in out.inputs]
+    return out
 
 
 def _choose(candidates: list[Pkg], req: Req) -> Pkg | None:
     if not candidates:
         return None
     if req.version is not None:
-        for pkg in candidates:
-            if pkg.version == req.version:
-                return pkg
+        exact = [p for p in candidates if p.version == req.version]
+        for pkg in exact:
+            if pkg.source == req.source:
+                return pkg  # the very line that pins it (requirement files)
+        if exact:
+            return exact[0]
     if len(candidates) > 1 and req.specifier:
         try:
             spec = SpecifierSet(req.specifier)

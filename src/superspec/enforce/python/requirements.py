@@ -1,9 +1,10 @@
 """requirements*.txt: pip's requirement-file format, including pip-compile's ``# via`` comments.
 
 Handled: ``name==1.2`` pins, other specifiers (unpinned), ``name @ URL`` and bare VCS/URL/path
-lines, ``-e`` editables, ``-r``/``--requirement`` includes, ``-c`` constraints (ignored: they
-install nothing), per-line options such as ``--hash`` and global ones such as ``--index-url``,
-``\\`` continuations. ``# via parent`` (pip-compile) gives each pin the path that brought it in.
+lines, ``-e``/``--editable`` local paths and VCS URLs, ``-r``/``--requirement`` includes, ``-c``
+constraints (ignored: they install nothing), per-line options such as ``--hash`` and global ones
+such as ``--index-url``, ``\\`` continuations. ``# via parent`` (pip-compile) gives each pin the
+path that brought it in.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from superspec.errors import InputError
 
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EDITABLE = re.compile(r"^(?:-e|--editable(?=[=\s]))[=\s]*")
 _LINE_OPTION = re.compile(r"\s+--?(hash|global-option|config-settings|install-option)[=\s]\S+")
 
 
@@ -77,13 +79,15 @@ def _read(file: Path, scope: str, roots: list[Req], pkgs: list[Pkg], read: list[
             continue
         if line.startswith(("-c", "--constraint")):
             continue
-        editable = line.startswith(("-e ", "--editable"))
+        editable = _EDITABLE.match(line)
         if editable:
-            line = re.sub(r"^(-e|--editable)[=\s]*", "", line).strip()
+            line = line[editable.end():].strip()
+            if not line:
+                continue
         elif line.startswith("-"):
             continue  # --index-url, --pre, --find-links, ...: not a requirement
         line = _LINE_OPTION.sub("", " " + line).strip()
-        pkg = _package(line, editable, scope, where)
+        pkg = _package(line, editable is not None, scope, where, file.parent)
         local.append((pkg, where))
         current = norm(pkg.name)
     pinned_names = {norm(p.name) for p, _ in local}
@@ -116,10 +120,17 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _package(line: str, editable: bool, scope: str, where: str) -> Pkg:
-    if line.startswith(_VCS) or line.startswith(("http://", "https://", "file:", ".", "/")):
+def parse_requirement(text: str, scope: str, where: str, base: Path) -> Pkg:
+    """One PEP 508 requirement (as ``pyproject.toml`` declares them) as a package: a pin, an
+    unpinned specifier or a URL; an invalid one is an InputError located at ``where``."""
+    return _package(text, False, scope, where, base)
+
+
+def _package(line: str, editable: bool, scope: str, where: str, base: Path) -> Pkg:
+    if editable or line.startswith(_VCS) \
+            or line.startswith(("http://", "https://", "file:", ".", "/")):
         egg = _EGG.search(line)
-        name = egg.group(1) if egg else _name_from_path(line)
+        name = egg.group(1) if egg else _name_from_path(line, base)
         kind = "git" if line.startswith(_VCS) else "url" if line.startswith("http") else "file"
         if editable:
             kind = "git" if line.startswith(_VCS) else "editable"
@@ -141,6 +152,29 @@ def _package(line: str, editable: bool, scope: str, where: str) -> Pkg:
     return Pkg(req.name, str(req.specifier), scope=scope, pinned=False, source=where)
 
 
-def _name_from_path(line: str) -> str:
-    tail = line.split("#")[0].rstrip("/").rsplit("/", 1)[-1]
-    return re.sub(r"(\.git|\.tar\.gz|\.zip|\.whl)$", "", tail).split("-")[0] or "unknown"
+def _name_from_path(line: str, base: Path) -> str:
+    """``./tools/helper[cli]`` -> helper; ``pkg-1.0.tar.gz`` -> pkg; ``.`` -> the project there."""
+    raw = re.sub(r"\[[^\]]*\]$", "", line.split("#")[0].strip())  # extras: -e .[dev]
+    tail = raw.rstrip("/").rsplit("/", 1)[-1]
+    if tail in ("", ".", "..") and not re.match(r"^[a-z][a-z0-9+.-]*:", raw):
+        return _directory_name((base / (raw or ".")).resolve())
+    archive = re.search(r"\.(tar\.gz|tgz|tar\.bz2|zip|whl)$", tail)
+    if archive:  # name-version.tar.gz, name-version-tags.whl
+        return tail[: archive.start()].split("-")[0] or "unknown"
+    return re.sub(r"\.git$", "", tail) or "unknown"
+
+
+def _directory_name(directory: Path) -> str:
+    """The name the pyproject.toml in ``directory`` gives its project, else the directory's."""
+    from superspec.enforce.python.tomlfile import read_toml
+
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = read_toml(pyproject)
+        except InputError:
+            data = {}
+        project = data.get("project") or data.get("tool", {}).get("poetry") or {}
+        if isinstance(project, dict) and isinstance(project.get("name"), str):
+            return str(project["name"])
+    return directory.name or "unknown"

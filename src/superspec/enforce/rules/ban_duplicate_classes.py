@@ -4,7 +4,8 @@ Maven (extra-enforcer-rules' semantics): the jars of the resolved dependencies (
 which; all by default), symlinks resolved; ``ignoreWhenIdentical`` drops classes whose copies are
 byte-identical (same CRC-32 and size); ``ignoreClasses`` globs over class names (``org.slf4j.*``).
 Python: the same importable module, or the same file, installed by two distributions of the
-active environment (from their RECORD files; identical = same RECORD hash)."""
+project's environment ($VIRTUAL_ENV or .venv, never superspec's own; from their RECORD files;
+identical = same RECORD hash)."""
 
 from __future__ import annotations
 
@@ -107,4 +108,7 @@ def _python_owners(context: RuleContext) -> dict[str, Dependency]:
         graph = context.graph("python")
     except SuperspecError:
         return {}
-    return {dep.coordinate.name: dep for dep in graph.resolved.values()}
+    owners: dict[str, Dependency] = {}
+    for dep in graph.resolved.values():  # several pins of one name: the nearest is listed first
+        owners.setdefault(dep.coordinate.name, dep)
+    return owners

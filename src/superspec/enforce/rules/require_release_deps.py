@@ -4,7 +4,8 @@ Maven (Enforcer 3.1.0 semantics): every resolved dependency, all scopes, transit
 ``searchTransitive: false``; ``includes`` limits the check to matching dependencies and
 ``excludes`` removes some; the parent POM may not be a SNAPSHOT (``failWhenParentIsSnapshot``,
 default true); ``onlyWhenRelease`` skips the check while the project itself is a SNAPSHOT.
-Python: pre-release, dev and local versions, unpinned requirements, URL/VCS/path requirements.
+Python: pre-release, dev and local versions, unpinned requirements, URL/VCS/path requirements
+and editable installs (``-e ./pkg``, Poetry's ``develop = true``, ``pip install -e``).
 npm: pre-release versions, ranges in the project's own dependencies (``allowRanges`` extension),
 git, file and URL dependencies.
 """
@@ -60,7 +61,7 @@ def _problem(graph: DependencyGraph, dep: Dependency, allow_ranges: bool) -> str
         return f"SNAPSHOT dependency {c}" if is_snapshot(c.version) else None
     origin = dep.origin if isinstance(dep, LockedDependency) else "registry"
     ref = dep.origin_ref if isinstance(dep, LockedDependency) else ""
-    if origin in ("git", "url", "file", "directory"):
+    if origin in ("git", "url", "file", "directory", "editable"):
         return f"{origin} dependency {c.name} from {ref}" if ref else \
             f"{origin} dependency {c.name}"
     if c.ecosystem == "python":
