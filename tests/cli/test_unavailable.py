@@ -31,8 +31,8 @@ def test_an_unknown_environment_is_reported_first(capsys: pytest.CaptureFixture[
     result = run_cli(capsys, runner, *SPEC, "--env", "qa")
     assert result.code == 1
     assert result.err == (
-        "error: examples/layers/acme/superspec.yaml:40 [company acme] environments: unknown "
-        "environment 'qa' (environments: dev, test, staging, prod)\n")
+        "error: examples/layers/acme/superspec.yaml:40 [company acme] environments: "
+        "environment 'qa' is not defined in environments (defined: dev, test, staging, prod)\n")
 
 
 def test_env_is_required(capsys: pytest.CaptureFixture[str]) -> None:

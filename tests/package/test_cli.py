@@ -38,7 +38,7 @@ def test_text_output(project: Path, capsys) -> None:
 
 def test_usage_errors(project: Path, capsys) -> None:
     cases = {
-        ("--env", "qa"): "environment 'qa' is not defined in the spec (defined: dev, test, "
+        ("--env", "qa"): "environment 'qa' is not defined in environments (defined: dev, test, "
                          "staging, prod)",
         (): "name an environment with --env ENV, or use --all-envs",
         ("--env", "prod", "--all-envs"): "--all-envs and --env exclude each other",

@@ -138,8 +138,8 @@ def test_yaml_keys_are_taken_as_written(tree: Tree) -> None:
          "api/superspec.yaml:6 [project api] pipeline.stages.deploy: stage 'deploy' runs 'deploy' "
          "and needs 'env:'"),
         ("pipeline: {stages: {deploy: {run: deploy, env: qa}}}\n",
-         "api/superspec.yaml:6 [project api] pipeline.stages.deploy.env: unknown environment "
-         "'qa' (environments: none defined)"),
+         "api/superspec.yaml:6 [project api] pipeline.stages.deploy.env: environment 'qa' is "
+         "not defined in environments (defined: none)"),
         ("pipeline: {stages: {lint: {}}}\n",
          "api/superspec.yaml:6 [project api] pipeline.stages.lint: stage 'lint' has no runner: "
          "set 'run:' (enforce, build, test, package, deploy, release, script) or 'script:'"),

@@ -14,7 +14,7 @@ from superspec.errors import SpecError
 from superspec.package.plan import stage_envs
 from superspec.render.planner import build_plan
 from superspec.spec import load_spec
-from superspec.spec.packaging import package_envs
+from superspec.spec.packaging import envs_packaged_by
 from tests.helpers import run_cli
 
 ENVIRONMENTS = {e: {"class": c} for e, c in (("dev", "development"), ("test", "functional-test"),
@@ -61,7 +61,7 @@ def test_pipeline_package_command_and_step_agree(
 ) -> None:
     path = _project(tmp_path, package, deploys)
     effective = load_spec(path)
-    assert package_envs(effective.model, "package") == expected
+    assert envs_packaged_by(effective.model, "package") == expected
     plan = build_plan(effective, "superspec.yaml", "0.1.0")
     [stage] = [s for s in plan.stages if s.id == "package"]
     assert stage.call is not None and list(stage.call.envs) == expected
@@ -71,7 +71,7 @@ def test_pipeline_package_command_and_step_agree(
 
 def test_nothing_to_package_is_empty(tmp_path: Path) -> None:
     effective = load_spec(_project(tmp_path, {}, {}))
-    assert package_envs(effective.model, "package") == []
+    assert envs_packaged_by(effective.model, "package") == []
     with pytest.raises(SpecError) as error:
         stage_envs(effective)
     assert str(error.value) == (

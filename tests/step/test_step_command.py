@@ -52,7 +52,7 @@ def test_package_for_an_undefined_environment(workspace: Workspace) -> None:
     run = workspace.step("package", params("package", envs=["test", "uat"]))
     assert run.code == 1
     assert run.error["message"] == (
-        ".superspec/step-package.json:7 envs: cannot package for uat: not defined in environments "
+        ".superspec/step-package.json:7 envs: environment 'uat' is not defined in environments "
         "(defined: dev, test, staging, prod)")
 
 

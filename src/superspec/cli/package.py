@@ -54,7 +54,7 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
         return
     from superspec.errors import UsageError
     from superspec.package.plan import stage_envs
-    from superspec.package.runner import package_envs
+    from superspec.package.runner import package_artifact
 
     if image is not None and (artifact is not None or out is not None):
         raise UsageError("--image packages an image: --artifact and --out do not apply")
@@ -62,7 +62,7 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
         raise UsageError("--all-envs and --env exclude each other")
     effective = load(spec, layers)
     names = stage_envs(effective) if all_envs else list(envs)
-    results = package_envs(effective, names, artifact, out, image=image, version=version,
+    results = package_artifact(effective, names, artifact, out, image=image, version=version,
                            progress=lambda line: click.echo(line, err=True))
     if output_format == "json":
         click.echo(json.dumps({"results": [r.to_json() for r in results]}, indent=2))

@@ -31,12 +31,12 @@ def runner_command(runner: Runner) -> click.Command:
     def command(spec: Path, layers: tuple[Path, ...], env: str | None) -> None:
         from superspec.errors import SpecError
         from superspec.step.context import RunnerUnavailable
+        from superspec.suggest import unknown_environment
 
         effective = load(spec, layers)
         environments = effective.model.environments
         if env is not None and env not in environments:
-            raise SpecError(f"unknown environment '{env}' (environments: "
-                            f"{', '.join(environments) or 'none defined'})",
+            raise SpecError(unknown_environment(env, environments),
                             location=effective.locate("environments"))
         raise RunnerUnavailable(name)
 

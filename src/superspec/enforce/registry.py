@@ -7,7 +7,6 @@ The entry-point name is the rule id used under ``enforce.rules`` in the spec.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 
 from superspec.enforce.rule import Rule, RuleOptions
 from superspec.errors import SpecError, SuperspecError
+from superspec.suggest import hinted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -130,11 +130,7 @@ def _configure(effective: EffectiveSpec) -> tuple[list[ConfiguredRule], list[Spe
 
 
 def _unknown_rule(rule_id: str, known: list[str]) -> str:
-    message = f"unknown rule '{rule_id}'"
-    hint = difflib.get_close_matches(rule_id, known, n=1)
-    if hint:
-        return f"{message}; did you mean '{hint[0]}'?"
-    return f"{message} (known rules: {', '.join(known)})"
+    return hinted(f"unknown rule '{rule_id}'", rule_id, known, "known rules")
 
 
 def _option_problem(effective: EffectiveSpec, base: str, rule_id: str, options: type[RuleOptions],
@@ -145,12 +141,8 @@ def _option_problem(effective: EffectiveSpec, base: str, rule_id: str, options: 
         key = str(error["loc"][-1])
         names = sorted([f.alias or n for n, f in options.model_fields.items()]
                        + ["level", "onlyWhen"])
-        message = f"unknown option '{key}' for rule {rule_id}"
-        hint = difflib.get_close_matches(key, names, n=1)
-        if hint:
-            message += f"; did you mean '{hint[0]}'?"
-        else:
-            message += f" (known options: {', '.join(names) or 'none'})"
+        message = hinted(f"unknown option '{key}' for rule {rule_id}", key, names,
+                         "known options")
         return SpecError(message, location=location)
     message = str(error["msg"])
     if message.startswith("Value error, "):

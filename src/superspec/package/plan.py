@@ -6,6 +6,7 @@ from pathlib import Path, PurePath
 
 from superspec.errors import SpecError, UsageError
 from superspec.package.artifact import split_name
+from superspec.suggest import unknown_environment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,15 +15,15 @@ if TYPE_CHECKING:
 
 def stage_envs(effective: EffectiveSpec) -> list[str]:
     """The environments of the pipeline's package stage(s), in pipeline order; each stage's
-    follow ``superspec.spec.packaging.package_envs``."""
-    from superspec.spec.packaging import package_envs
+    follow ``superspec.spec.packaging.envs_packaged_by``."""
+    from superspec.spec.packaging import envs_packaged_by
 
     model = effective.model
     stages = [s for s in model.pipeline.stages if model.stage_runner(s) == "package"]
     if not stages:
         raise SpecError("no pipeline stage runs 'package', so --all-envs has no environments",
                         location=effective.locate(("pipeline", "stages")))
-    envs = list(dict.fromkeys(env for s in stages for env in package_envs(model, s)))
+    envs = list(dict.fromkeys(env for s in stages for env in envs_packaged_by(model, s)))
     if not envs:
         raise SpecError(f"stage '{stages[0]}' runs 'package' but names no environments and no "
                         "stage deploys to one: set 'envs: [...]'",
@@ -36,8 +37,7 @@ def check_envs(effective: EffectiveSpec, envs: list[str]) -> None:
         raise UsageError("name an environment with --env ENV, or use --all-envs")
     for env in envs:
         if env not in defined:
-            raise UsageError(f"environment '{env}' is not defined in the spec "
-                             f"(defined: {', '.join(defined) or 'none'})")
+            raise UsageError(unknown_environment(env, defined))
 
 
 def artifact_path(effective: EffectiveSpec, artifact: Path | None) -> Path:

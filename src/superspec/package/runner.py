@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 
 
-def package_envs(effective: EffectiveSpec, envs: list[str], artifact: Path | None,
+def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path | None,
                  out: Path | None, *, image: str | None = None, version: str | None = None,
                  progress: Progress | None = None) -> list[PackageResult]:
     """Package ``artifact`` (default: package.artifact) or the image ``image`` for ``envs``."""

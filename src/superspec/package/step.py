@@ -8,10 +8,11 @@ from typing import Literal
 from pydantic import Field
 
 from superspec.errors import SuperspecError
-from superspec.package.runner import package_envs
-from superspec.spec.packaging import package_envs as stage_envs
+from superspec.package.runner import package_artifact
+from superspec.spec.packaging import envs_packaged_by
 from superspec.step.context import StepContext, Verdict
 from superspec.step.contract import ParamsBase
+from superspec.suggest import unknown_environment
 
 
 class PackageParams(ParamsBase):
@@ -25,7 +26,7 @@ def run(ctx: StepContext, params: PackageParams) -> Verdict:
     effective, stage = ctx.effective, ctx.stage
     envs = params.envs
     if envs is None and stage is not None and params.stage is not None:
-        envs = stage_envs(effective.model, params.stage)  # the pipeline's rule
+        envs = envs_packaged_by(effective.model, params.stage)  # the pipeline's rule
     if not envs:
         where = (f"pipeline.stages.{params.stage}.envs" if params.stage
                  else "'stage' to use the stage's envs")
@@ -35,10 +36,9 @@ def run(ctx: StepContext, params: PackageParams) -> Verdict:
     if unknown:
         location = (ctx.param_location("envs") if params.envs is not None
                     else effective.locate(f"pipeline.stages.{params.stage}.envs"))
-        raise SuperspecError(
-            f"cannot package for {', '.join(unknown)}: not defined in environments "
-            f"(defined: {', '.join(effective.model.environments)})", location=location)
-    results = package_envs(
+        raise SuperspecError(unknown_environment(unknown[0], effective.model.environments),
+                             location=location)
+    results = package_artifact(
         effective, list(envs),
         Path(params.artifact) if params.artifact else None,
         Path(params.out) if params.out else None,

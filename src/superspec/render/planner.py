@@ -74,7 +74,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
             if runner == "enforce":
                 junit = stage.reports.junit if stage.reports and stage.reports.junit else (
                     DEFAULT_ENFORCE_JUNIT)
-            envs = package_envs(spec, stage_id, problem) if runner == "package" else ()
+            envs = _packaged_envs(spec, stage_id, problem) if runner == "package" else ()
             call = RunnerCall(runner, stage_id, spec_file, env=stage.env if env else None,
                               envs=envs, junit=junit, root=spec.ci.root)
         else:
@@ -129,9 +129,9 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
     )
 
 
-def package_envs(spec: Spec, stage_id: str, problem: Problem) -> tuple[str, ...]:
+def _packaged_envs(spec: Spec, stage_id: str, problem: Problem) -> tuple[str, ...]:
     """The environments a package stage packages (superspec.spec.packaging), or a problem."""
-    envs = tuple(packaging.package_envs(spec, stage_id))
+    envs = tuple(packaging.envs_packaged_by(spec, stage_id))
     if not envs:
         problem(("pipeline", "stages", stage_id),
                 f"stage '{stage_id}' runs 'package' but names no environments and no stage "
@@ -178,7 +178,7 @@ def _condition(spec: Spec, stage_id: str, names: dict[str, str],
         env_class = spec.environments[stage.env].class_
         return Condition(branches.env_branches(strategy, names, env_class))
     if runner == "package":
-        envs = package_envs(spec, stage_id, lambda path, message: None)
+        envs = _packaged_envs(spec, stage_id, lambda path, message: None)
         if envs:
             return Condition(branches.union(*(
                 branches.env_branches(strategy, names, spec.environments[e].class_)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from superspec.spec.models import Spec
 from superspec.spec.stages import StageCycle, stage_order
 from superspec.spec.validate import known_keys, path_exists_in_schema
 from superspec.spec.yamlsource import KeyPath
+from superspec.suggest import closest, unknown_environment
 
 Locate = Callable[[KeyPath], Location]
 
@@ -62,8 +62,7 @@ def check_semantics(spec: Spec, locate: Locate, company: str) -> list[SpecError]
 
     def check_env(path: KeyPath, name: str) -> None:
         if name not in envs:
-            known = ", ".join(envs) or "none defined"
-            problem(path, f"unknown environment '{name}' (environments: {known})")
+            problem(path, unknown_environment(name, envs))
 
     if spec.ci.root is not None and spec.ci.root != company:
         problem(("ci", "root"), f"ci.root must name the company layer that sets it "
@@ -99,8 +98,8 @@ def check_semantics(spec: Spec, locate: Locate, company: str) -> list[SpecError]
 def _hint(path: KeyPath) -> str:
     for depth in range(len(path)):
         if not path_exists_in_schema(path[: depth + 1]):
-            close = difflib.get_close_matches(path[depth], known_keys(path[:depth]), n=1)
+            close = closest(path[depth], known_keys(path[:depth]))
             if close:
-                return f"; did you mean '{'.'.join(path[:depth] + (close[0],))}'?"
+                return f"; did you mean '{'.'.join(path[:depth] + (close,))}'?"
             return ""
     return ""

@@ -11,6 +11,7 @@ from superspec.spec.effective import EffectiveSpec
 from superspec.spec.merge import Origin
 from superspec.spec.validate import known_keys
 from superspec.spec.yamlsource import KeyPath
+from superspec.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,12 @@ def _leaves(effective: EffectiveSpec, path: KeyPath, value: Any, full: Any):  # 
 
 
 def _not_set(effective: EffectiveSpec, missing: KeyPath, wanted: KeyPath) -> str:
-    import difflib
-
     parent = missing[:-1]
     message = f"'{'.'.join(wanted)}' has no effective value"
     siblings = _keys_at(effective.data, parent) or known_keys(parent)
-    close = difflib.get_close_matches(missing[-1], siblings, n=1)
+    close = closest(missing[-1], siblings)
     if close:
-        message += f"; did you mean '{'.'.join(parent + (close[0],))}'?"
+        message += f"; did you mean '{'.'.join(parent + (close,))}'?"
     chain = " -> ".join(layer.file for layer in reversed(effective.layers))
     return message + f" (no layer sets '{'.'.join(missing)}'; chain: {chain})"
 

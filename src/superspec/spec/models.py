@@ -6,13 +6,13 @@ Every model forbids unknown keys. See docs/spec-format.md for the user-facing re
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from superspec.runners import registry
+from superspec.suggest import hinted
 
 Kind = Literal["company", "department", "project"]
 BranchPatterns = str | list[str]
@@ -123,10 +123,7 @@ class Stage(Model):
     @classmethod
     def _registered(cls, run: str | None) -> str | None:
         if run is not None and registry.get(run) is None:
-            known = registry.names()
-            hint = difflib.get_close_matches(run, known, n=1)
-            raise ValueError(f"unknown runner '{run}'" + (
-                f"; did you mean '{hint[0]}'?" if hint else f" (runners: {', '.join(known)})"))
+            raise ValueError(hinted(f"unknown runner '{run}'", run, registry.names(), "runners"))
         return run
 
 

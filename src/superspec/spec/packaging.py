@@ -8,7 +8,7 @@ from superspec.spec.models import Spec
 from superspec.spec.stages import stage_order
 
 
-def package_envs(spec: Spec, stage_id: str) -> list[str]:
+def envs_packaged_by(spec: Spec, stage_id: str) -> list[str]:
     """The environments stage ``stage_id`` packages, each once: its ``envs`` and its ``env``;
     when it names none, the environments the pipeline's deploy and release stages target, in
     pipeline order. Names not defined in ``environments`` are left out (validation reports

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from superspec.spec.layers import Layer
 from superspec.spec.merge import Merged
 from superspec.spec.models import Spec
 from superspec.spec.yamlsource import KeyPath
+from superspec.suggest import hinted
 
 
 def check_layer_keys(layer: Layer) -> list[SpecError]:
@@ -75,12 +75,9 @@ def locate(path: KeyPath, merged: Merged, chain: list[Layer]) -> Location:
 def _unknown_key(location: Location, path: KeyPath) -> SpecError:
     key = path[-1]
     known = known_keys(path[:-1])
-    hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     message = f"unknown key '{key}'"
-    if hint:
-        message += f"; did you mean '{hint[0]}'?"
-    elif known:
-        message += f" (known keys: {', '.join(sorted(known))})"
+    if known:
+        message = hinted(message, key, sorted(known), "known keys")
     return SpecError(message, location=location)
 
 

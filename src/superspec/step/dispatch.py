@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from superspec.step.contract import (
     StepResult,
 )
 from superspec.step.params import load_params, locate_param
+from superspec.suggest import hinted, unknown_environment
 
 
 def execute(name: str, params_file: Path) -> StepResult:
@@ -71,12 +71,9 @@ def target_env(ctx: StepContext, params: ParamsBase) -> str:
         location = ctx.param_location("env")
     else:
         location = ctx.effective.locate(f"pipeline.stages.{params.stage}.env")
-    known = list(ctx.effective.model.environments)
+    known = ctx.effective.model.environments
     if env not in known:
-        hint = difflib.get_close_matches(env, known, n=1, cutoff=0.6)
-        message = f"environment '{env}' is not defined in environments"
-        message += f"; did you mean '{hint[0]}'?" if hint else f" (defined: {', '.join(known)})"
-        raise SuperspecError(message, location=location)
+        raise SuperspecError(unknown_environment(env, known), location=location)
     return str(env)
 
 
@@ -98,10 +95,9 @@ def _stage(effective: EffectiveSpec, params: ParamsBase, params_file: Path) -> S
         return None
     stages = effective.model.pipeline.stages
     if params.stage not in stages:
-        hint = difflib.get_close_matches(params.stage, list(stages), n=1, cutoff=0.6)
         spec = display_path(effective.path)
-        message = f"stage '{params.stage}' is not in pipeline.stages of {spec}"
-        message += f"; did you mean '{hint[0]}'?" if hint else f" (stages: {', '.join(stages)})"
+        message = hinted(f"stage '{params.stage}' is not in pipeline.stages of {spec}",
+                         params.stage, stages, "stages")
         raise SuperspecError(message, location=locate_param(params_file, "stage"))
     runner = effective.model.stage_runner(params.stage)
     step = params.step

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from superspec import __version__
 from superspec.errors import Location, SpecError, SuperspecError, UsageError
 from superspec.spec.layers import display_path
 from superspec.step.contract import CONTRACT_VERSION, ParamsBase, params_model, step_names
+from superspec.suggest import hinted
 
 
 class ParamsError(UsageError):
@@ -34,10 +34,7 @@ def check_step_name(name: str) -> None:
     names = step_names()
     if name in names:
         return
-    hint = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    message = f"unknown step '{name}'"
-    message += f"; did you mean '{hint[0]}'?" if hint else f" (steps: {', '.join(names)})"
-    raise UsageError(message)
+    raise UsageError(hinted(f"unknown step '{name}'", name, names, "steps"))
 
 
 def load_params(name: str, path: Path) -> ParamsBase:
@@ -87,9 +84,7 @@ def _problem(err: Any, known: list[str], where: Any) -> SuperspecError:
     key = loc[0] if loc else None
     dotted = ".".join(loc) or None
     if err["type"] == "extra_forbidden":
-        hint = difflib.get_close_matches(key or "", known, n=1, cutoff=0.6)
-        message = f"unknown key '{key}'"
-        message += f"; did you mean '{hint[0]}'?" if hint else f" (known keys: {', '.join(known)})"
+        message = hinted(f"unknown key '{key}'", key or "", known, "known keys")
     elif err["type"] == "missing":
         message = f"missing key '{dotted}'"
     else:
