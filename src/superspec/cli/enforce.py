@@ -32,8 +32,8 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
     Rules (Maven Enforcer's names): requireToolVersion, requireOS, requireReleaseDeps,
     bannedDependencies, dependencyConvergence, requireUpperBoundDeps, banDuplicateClasses,
     requireFilesExist, plus any company rule installed under the 'superspec.rules' entry points.
-    Dependencies come from pom.xml (resolved offline), poetry.lock, uv.lock, requirements*.txt or
-    the active Python environment, and package-lock.json.
+    Dependencies come from pom.xml (resolved offline), poetry.lock, uv.lock, requirements*.txt,
+    pyproject.toml or the project's virtualenv, and package-lock.json.
 
     \b
     Each rule has level error or warn (rule 'level', else 'enforce.level'); 'onlyWhen:
@@ -42,54 +42,16 @@ def enforce(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
 
     Exits 0 when no error-level rule fails, 1 otherwise (the report says which and why).
     """
-    from superspec.cli import options
-    from superspec.enforce import cache
-    from superspec.enforce.branch import current_branch
-    from superspec.enforce.fastpath import CACHED_NOTE, cached_answer, default_project, text_variant
+    from superspec.cli.options import load, requested_root
+    from superspec.enforce.command import EnforceRequest
+    from superspec.enforce.command import enforce as run
 
-    # a --root is checked when the spec loads: then only the runner's lookup, after loading
-    requested_root = getattr(options, "requested_root", None)
-    if not no_cache and (requested_root is None or requested_root() is None):
-        answer = cached_answer(spec, layers, project_dir, maven_repo, branch, output_format,
-                               report_junit)
-        if answer is not None:
-            click.echo(answer[0], nl=False)
-            _verdict(not answer[1], answer[1])
-            return
-    project = default_project(spec, project_dir)
-    key = None if no_cache else cache.entry_key(spec, project, maven_repo,
-                                                 current_branch(project, branch), layers)
-
-    from superspec.cli.options import load
-    from superspec.enforce.runner import run_enforce
-
-    effective = load(spec, layers)
-    report = run_enforce(effective, project, branch=branch, maven_repo=maven_repo,
-                         use_cache=not no_cache, layer_dirs=layers)
-    if report_junit is not None:
-        from superspec.enforce.reports import write_junit
-
-        write_junit(report, report_junit)
-    if output_format == "json":
-        from superspec.enforce.reports import to_json_text
-
-        click.echo(to_json_text(report))
-    else:
-        from superspec.enforce.reports import render_text
-
-        variant = text_variant()
-        width, color = (int(p) for p in variant.split(":"))
-        rendered = render_text(report, width=width, color=bool(color))
-        if key is not None:
-            cache.remember_rendering(project, key, variant, rendered, report.to_json())
-        click.echo(rendered, nl=False)
-        if report.cached:
-            click.echo(CACHED_NOTE)
-    _verdict(report.passed, [r.id for r in report.rule_results if r.failing])
-
-
-def _verdict(passed: bool, failing: list[str]) -> None:
-    if not passed:
+    request = EnforceRequest(spec, layers, project_dir, maven_repo, branch, output_format,
+                             report_junit, use_cache=not no_cache,
+                             root_pinned_by_option=requested_root() is not None)
+    answer = run(request, lambda: load(spec, layers))
+    click.echo(answer.text, nl=False)
+    if answer.failing:
         from superspec.errors import RuleFailure
 
-        raise RuleFailure(f"enforce failed: {', '.join(failing)}")
+        raise RuleFailure(f"enforce failed: {', '.join(answer.failing)}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -64,45 +63,14 @@ def step(name: str, params_file: Path, result_file: Path | None, error_file: Pat
     Examples of every message: shared-library/resources/superspec/contract/;
     the Jenkins side: docs/jenkins-shared-library.md.
     """
-    from superspec.errors import SuperspecError as Failure
-    from superspec.step.files import Outputs
-    from superspec.step.messages import error_message, write_json
+    from superspec.step.command import run_step
 
-    outputs = Outputs.beside(params_file, result_file, error_file)
-    for stale in (outputs.result, outputs.error):
-        stale.unlink(missing_ok=True)
-    result = _run(name, params_file, outputs.error)
-    write_json(outputs.result, result)
+    run = run_step(name, params_file, result_file, error_file)
+    result = run.result
     if output_format == "json":
         click.echo(json.dumps(result, sort_keys=True))
     else:
         click.echo(f"superspec step {name}: {result['status']}: {result['message']} "
-                   f"(result: {outputs.result})")
-    if result["exitCode"]:
-        # a failed verdict's message names the step ("enforce failed (...)"); other states do not
-        failed = result["status"] == "failed"
-        text = result["message"] if failed else f"{name} {result['status']}: {result['message']}"
-        if failed:
-            write_json(outputs.error, dump_message(error_message(name, Failure(text))))
-        raise StepOutcome(text, result["exitCode"])
-
-
-def dump_message(message: Any) -> dict[str, Any]:
-    from superspec.step.contract import dump
-
-    return dump(message)
-
-
-def _run(name: str, params_file: Path, error_file: Path) -> dict[str, Any]:
-    """Validate the params, load the spec, run the runner; an error message on failure."""
-    from superspec.step.contract import dump
-    from superspec.step.dispatch import execute
-    from superspec.step.messages import error_message, write_message
-    from superspec.step.params import check_step_name
-
-    try:
-        check_step_name(name)
-        return dump(execute(name, params_file))
-    except Exception as exc:
-        write_message(error_file, error_message(name, exc))
-        raise
+                   f"(result: {run.outputs.result})")
+    if run.failure is not None:
+        raise StepOutcome(run.failure, result["exitCode"])

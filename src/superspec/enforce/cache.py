@@ -46,6 +46,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from superspec import __version__
+from superspec.digest import canonical_json
+from superspec.enforce.markers import ALL_MARKERS, is_requirements
 
 TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms on the cached path
 if TYPE_CHECKING:
@@ -53,8 +55,7 @@ if TYPE_CHECKING:
 
 FORMAT = 3
 KEY_BYTES = 32
-MARKERS = ("pom.xml", "package-lock.json", "package.json", "poetry.lock", "uv.lock",
-           "pyproject.toml", "setup.py", "setup.cfg")
+MARKERS = ALL_MARKERS
 KEY_ENV = ("JAVA_HOME", "PATH", "VIRTUAL_ENV", "SUPERSPEC_ROOT")
 WORKSPACE_ENV = ("WORKSPACE", "CI_PROJECT_DIR")  # Jenkins', GitLab's checkout: never trusted
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
@@ -211,8 +212,7 @@ def markers(project_dir: Path) -> list[str]:
         names = os.listdir(project_dir)
     except OSError:
         return []
-    return sorted(n for n in names if n in MARKERS
-                  or (n.startswith("requirements") and n.endswith(".txt")))
+    return sorted(n for n in names if n in MARKERS or is_requirements(n))
 
 
 def ecosystem_files(project_dir: Path, names: Iterable[str] | None = None) -> list[str]:
@@ -265,7 +265,7 @@ def spec_links(layers: Sequence[Any], layer_dirs: Iterable[Path] = ()) -> list[l
 
 def _mac(secret: bytes, name: str, data: dict[str, Any]) -> str:
     """HMAC-SHA256 over the format, the file's name and the canonical JSON of ``data``."""
-    payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    payload = canonical_json(data)
     return hmac.new(secret, f"{FORMAT}\n{name}\n".encode() + payload, hashlib.sha256).hexdigest()
 
 
@@ -290,9 +290,7 @@ def _write(directory: Path, secret: bytes, name: str, data: dict[str, Any]) -> N
     signed = {**data, "mac": _mac(secret, name, data)}
     # a read-only location still enforces; it just cannot remember
     with contextlib.suppress(OSError):
-        write_atomic(directory / f"{name}.json",
-                     json.dumps(signed, sort_keys=True, separators=(",", ":")).encode(),
-                     mode=0o600)
+        write_atomic(directory / f"{name}.json", canonical_json(signed), mode=0o600)
 
 
 def _memo_name(chain: list[list[str]]) -> str:

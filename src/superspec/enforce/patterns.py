@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -180,30 +181,41 @@ def validate(patterns: list[str]) -> list[str]:
     return patterns
 
 
+def pattern_matches(text: str, c: Coordinate) -> bool:
+    """Whether the dependency pattern ``text`` (in ``c``'s ecosystem's syntax) matches ``c``."""
+    pattern = parse(text, c.ecosystem)
+    return pattern is not None and pattern.matches(c)
+
+
+def name_matches(text: str, c: Coordinate) -> bool:
+    """Whether the glob ``text`` matches ``c``'s name (``groupId:artifactId`` for Maven)."""
+    return fnmatch.fnmatchcase(c.name, text)
+
+
 @dataclass(frozen=True)
 class Selector:
-    """Enforcer's excludes/includes: excluded unless also included (includes punch holes)."""
+    """Every rule's excludes/includes. Enforcer's meaning: excluded unless also included
+    (includes punch holes); ``selected`` is the filter meaning (only ``includes`` when given,
+    minus ``excludes``). Patterns are dependency patterns, or name globs with ``name_matches``."""
 
     excludes: tuple[str, ...]
     includes: tuple[str, ...]
+    match: Callable[[str, Coordinate], bool] = pattern_matches
 
     def first_exclude(self, c: Coordinate) -> str | None:
         """The exclude pattern that bans ``c`` (None: allowed)."""
-        hit = _first(self.excludes, c)
-        if hit is None or _first(self.includes, c) is not None:
+        hit = self._first(self.excludes, c)
+        if hit is None or self._first(self.includes, c) is not None:
             return None
         return hit
 
     def selected(self, c: Coordinate) -> bool:
-        """requireReleaseDeps' filter: only ``includes`` (when given), minus ``excludes``."""
-        if self.includes and _first(self.includes, c) is None:
+        """Only ``includes`` (when given), minus ``excludes``."""
+        if self.includes and self._first(self.includes, c) is None:
             return False
-        return _first(self.excludes, c) is None
+        return self._first(self.excludes, c) is None
+
+    def _first(self, patterns: tuple[str, ...], c: Coordinate) -> str | None:
+        return next((text for text in patterns if self.match(text, c)), None)
 
 
-def _first(patterns: tuple[str, ...], c: Coordinate) -> str | None:
-    for text in patterns:
-        pattern = parse(text, c.ecosystem)
-        if pattern is not None and pattern.matches(c):
-            return text
-    return None

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from superspec.enforce.graph import DependencyGraph
+from superspec.enforce.markers import PYTHON_MARKERS
 from superspec.enforce.tools import ToolProbe, ToolVersion
 from superspec.errors import SuperspecError
-
-PYTHON_MARKERS = ("poetry.lock", "uv.lock", "pyproject.toml", "setup.py", "setup.cfg")
 
 
 def detect_ecosystems(project_dir: Path, build_tool: str) -> list[str]:

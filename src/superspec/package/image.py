@@ -18,7 +18,7 @@ from superspec.errors import InputError, UsageError
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.render import Rendered
 from superspec.package.result import PackageResult, source_epoch
-from superspec.package.verify import VerifyReport
+from superspec.package.verify import VerifyReport, check_listed, read_manifest
 
 if TYPE_CHECKING:
     from superspec.engine.docker import DockerEngine, ImageInfo
@@ -117,30 +117,18 @@ def check_layer(report: VerifyReport, base_id: str, files: dict[str, bytes]) -> 
                                "expected one")
         return
     root = manifests[0].rpartition("/")[0]
-    try:
-        manifest = Manifest.decode(files[manifests[0]])
-    except (ValueError, KeyError, TypeError) as exc:
-        report.problems.append(f"{MANIFEST_ENTRY} is not a valid manifest: {exc}")
+    manifest = read_manifest(report, files[manifests[0]])
+    if manifest is None:
         return
-    report.environment, report.changed = manifest.environment, manifest.entries
     if manifest.base_sha256 != base_id.removeprefix("sha256:"):
         report.problems.append(f"the package was made from image sha256:{manifest.base_sha256}, "
                                f"not {base_id}")
     listed = {(f"{root}/{e.path}" if root else e.path): e for e in manifest.entries}
-    for name, data in sorted(files.items()):
-        if name == manifests[0]:
-            continue
-        entry = listed.get(name)
-        if entry is None:
+    for name in sorted(files):
+        if name != manifests[0] and name not in listed:
             report.problems.append(f"the added layer changes {name!r}, which the manifest does "
                                    "not list")
-        elif hashlib.sha256(data).hexdigest() != entry.sha256:
-            report.problems.append(f"entry {entry.path!r} does not have the sha256 the manifest "
-                                   "records")
-    for name, entry in listed.items():
-        if name not in files:
-            report.problems.append(f"entry {entry.path!r} listed in the manifest is missing from "
-                                   "the added layer")
+    check_listed(report, listed, files, "the added layer")
 
 
 def _image(engine: DockerEngine, ref: str) -> ImageInfo:

@@ -11,7 +11,7 @@ from superspec.package import artifact as kinds
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.scan import read_entries, scan
 from superspec.package.wheel import is_manifest
-from superspec.spec.layers import display_path
+from superspec.paths import display_path
 
 
 @dataclass
@@ -70,12 +70,9 @@ def _compare(report: VerifyReport, base_kind: str, base: kinds.Archive, kind: st
                         "package")
         return
     manifest_at = found[0]
-    try:
-        manifest = Manifest.decode(read_entries(packaged, {manifest_at})[manifest_at])
-    except (ValueError, KeyError, TypeError) as exc:
-        problems.append(f"{MANIFEST_ENTRY} is not a valid manifest: {exc}")
+    manifest = read_manifest(report, read_entries(packaged, {manifest_at})[manifest_at])
+    if manifest is None:
         return
-    report.environment, report.changed = manifest.environment, manifest.entries
     base_digest = kinds.base_sha256(base)
     if base_digest != manifest.base_sha256:
         problems.append(f"the base's sha256 is {base_digest}, but the package was made from "
@@ -100,7 +97,29 @@ def _compare(report: VerifyReport, base_kind: str, base: kinds.Archive, kind: st
         expected = "replaced" if name in base_prints else "added"
         if entry.action != expected:
             problems.append(f"the manifest says {name!r} was {entry.action}, but it was {expected}")
-        if name not in listed_data:
-            problems.append(f"entry {name!r} listed in the manifest is missing from the package")
-        elif hashlib.sha256(listed_data[name]).hexdigest() != entry.sha256:
-            problems.append(f"entry {name!r} does not have the sha256 the manifest records")
+    check_listed(report, listed, listed_data, "the package")
+
+
+def read_manifest(report: VerifyReport, data: bytes) -> Manifest | None:
+    """The package's manifest (its environment and entries go into ``report``); None, with the
+    problem reported, when it does not decode."""
+    try:
+        manifest = Manifest.decode(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        report.problems.append(f"{MANIFEST_ENTRY} is not a valid manifest: {exc}")
+        return None
+    report.environment, report.changed = manifest.environment, manifest.entries
+    return manifest
+
+
+def check_listed(report: VerifyReport, listed: dict[str, ChangedEntry], content: dict[str, bytes],
+                 where: str) -> None:
+    """Every entry the manifest lists (keyed by its name in ``content``) is there, with the
+    recorded sha256."""
+    for name, entry in listed.items():
+        if name not in content:
+            report.problems.append(f"entry {entry.path!r} listed in the manifest is missing from "
+                                   f"{where}")
+        elif hashlib.sha256(content[name]).hexdigest() != entry.sha256:
+            report.problems.append(f"entry {entry.path!r} does not have the sha256 the manifest "
+                                   "records")

@@ -15,11 +15,11 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from superspec.errors import Location, SpecError
+from superspec.paths import display_path
 from superspec.render import conformance, gitlab
 from superspec.render.filters import FILTERS
 from superspec.render.plan import Plan, Stage
 from superspec.resources import templates_dir
-from superspec.spec.layers import display_path
 
 TARGETS = {"jenkins": "Jenkinsfile", "gitlab": ".gitlab-ci.yml"}
 # what a template's own expressions can raise (1/0, a missing index, a range past the sandbox's

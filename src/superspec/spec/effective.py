@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from superspec.digest import digest as data_digest
 from superspec.errors import Location, SpecError
 from superspec.spec.checks import check_company_only, check_lock_paths, check_semantics
 from superspec.spec.classlocks import apply_class_locks
@@ -47,8 +46,7 @@ class EffectiveSpec:
     @cached_property
     def digest(self) -> str:
         """sha256 of the canonical JSON of the effective data: the same spec, the same digest."""
-        canonical = json.dumps(self.data, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return data_digest(self.data)
 
 
 def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = (),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from superspec.errors import Location, SpecError
+from superspec.paths import display_path
 from superspec.spec.yamlsource import Document, KeyPath, load_yaml
 
 KIND_RANK = {"company": 0, "department": 1, "project": 2}
@@ -41,15 +42,6 @@ class Layer:
 
     def location(self, path: KeyPath) -> Location:
         return Location(self.file, self.doc.line_of(path), layer=self.label, key=".".join(path))
-
-
-def display_path(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when below it, else
-    absolute."""
-    try:
-        return str(Path(path).relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def layer_dirs_from(cli_dirs: Sequence[str | Path] = ()) -> list[Path]:

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from superspec.errors import Location, SpecError, UsageError
-from superspec.spec.layers import NAME_PATTERN, Layer, display_path
+from superspec.paths import display_path
+from superspec.spec.layers import NAME_PATTERN, Layer
 
 ROOT_ENV = "SUPERSPEC_ROOT"
 

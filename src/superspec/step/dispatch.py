@@ -7,9 +7,9 @@ from pathlib import Path
 
 from superspec import __version__
 from superspec.errors import InputError, SpecError, SuperspecError
+from superspec.paths import display_path
 from superspec.runners import registry
 from superspec.spec import EffectiveSpec
-from superspec.spec.layers import display_path
 from superspec.spec.models import Stage
 from superspec.step.context import RunnerUnavailable, StepContext, Verdict
 from superspec.step.contract import (

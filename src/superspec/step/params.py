@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from superspec import __version__
 from superspec.errors import Location, SpecError, SuperspecError, UsageError
-from superspec.spec.layers import display_path
+from superspec.paths import display_path
 from superspec.step.contract import CONTRACT_VERSION, ParamsBase, params_model, step_names
 from superspec.suggest import hinted
 

@@ -9,7 +9,6 @@ origin, classified from the spec like npm-package-arg (git, url, file, registry)
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import deque
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from superspec.enforce.graph import Coordinate, DependencyGraph
 from superspec.enforce.locked import LockedDependency
 from superspec.errors import InputError
+from superspec.paths import display_path
 
 LOCK = "package-lock.json"
 _GIT_PREFIXES = ("git+", "git:", "github:", "gitlab:", "bitbucket:", "gist:")
@@ -26,27 +26,20 @@ _GROUPS = (("dependencies", "runtime"), ("optionalDependencies", "optional"),
            ("peerDependencies", "peer"), ("devDependencies", "dev"))
 
 
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 def load_lock(lock: Path) -> dict[str, Any]:
     try:
         text = lock.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{_display(lock)}: not found (npm projects need a lock file: run "
+        raise InputError(f"{display_path(lock)}: not found (npm projects need a lock file: run "
                          "'npm install --package-lock-only')") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{_display(lock)}: cannot read: {exc}") from None
+        raise InputError(f"{display_path(lock)}: cannot read: {exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{_display(lock)}:{exc.lineno}:{exc.colno}: invalid JSON: "
+        raise InputError(f"{display_path(lock)}:{exc.lineno}:{exc.colno}: invalid JSON: "
                          f"{exc.msg}") from None
-    where = _display(lock)
+    where = display_path(lock)
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a JSON object")
     version = data.get("lockfileVersion")

@@ -9,7 +9,6 @@ path that brought it in.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from superspec.enforce.python.graphbuild import Pkg, Req, norm
 from superspec.errors import InputError
+from superspec.paths import display_path
 
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -35,29 +35,22 @@ def read_requirement_files(files: list[Path]) -> tuple[list[Req], list[Pkg], lis
     return roots, pkgs, read
 
 
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 def _read(file: Path, scope: str, roots: list[Req], pkgs: list[Pkg], read: list[Path],
           stack: set[Path]) -> None:
     real = file.resolve()
     if real in stack:
-        raise InputError(f"{_display(file)}: requirement files include each other")
+        raise InputError(f"{display_path(file)}: requirement files include each other")
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{_display(file)}: cannot read: {exc}") from None
+        raise InputError(f"{display_path(file)}: cannot read: {exc}") from None
     read.append(file)
     via: dict[str, list[str]] = {}
     current: str | None = None
     collecting = False
     local: list[tuple[Pkg, str]] = []
     for lineno, line in _logical_lines(text):
-        where = f"{_display(file)}:{lineno}"
+        where = f"{display_path(file)}:{lineno}"
         stripped = line.strip()
         if stripped.startswith("#"):
             comment = stripped.lstrip("#").strip()

@@ -9,11 +9,10 @@ npm and Python: every edge's requested range or specifier must contain the versi
 
 from __future__ import annotations
 
-import fnmatch
-
 from superspec.enforce.graph import Dependency, DependencyGraph
 from superspec.enforce.locked import LockedDependency
 from superspec.enforce.model import Violation
+from superspec.enforce.patterns import Selector, name_matches
 from superspec.enforce.rule import RuleContext, RuleOptions
 from superspec.enforce.rules.common import base_version, maven_classpath_edges
 
@@ -49,12 +48,11 @@ class RequireUpperBoundDeps:
         from superspec.enforce.maven.versions import ComparableVersion
 
         o = context.options
+        selector = Selector(tuple(o.excludes), tuple(o.includes), name_matches)
         by_key: dict[str, list[Dependency]] = {}
         for dep in maven_classpath_edges(graph):
             key = dep.coordinate.name
-            if o.includes and not _any(o.includes, key):
-                continue
-            if _any(o.excludes, key):
+            if not selector.selected(dep.coordinate):
                 continue
             by_key.setdefault(key, []).append(dep)
         out = []
@@ -75,23 +73,20 @@ class RequireUpperBoundDeps:
 
     def _ranges(self, context: RuleContext, graph: DependencyGraph) -> list[Violation]:
         o = context.options
+        selector = Selector(tuple(o.excludes), tuple(o.includes), name_matches)
         out = []
         for dep in graph.dependencies:
             if not isinstance(dep, LockedDependency) or not dep.requested or not dep.pinned \
                     or not dep.coordinate.version:
                 continue
             key = dep.coordinate.name
-            if (o.includes and not _any(o.includes, key)) or _any(o.excludes, key):
+            if not selector.selected(dep.coordinate):
                 continue
             if not _contains(graph.root.ecosystem, dep.requested, dep.coordinate.version):
                 text = o.message or (f"{key} {dep.coordinate.version} does not satisfy "
                                      f"'{dep.requested}' requested by {dep.path[-1]}")
                 out.append(context.violation(text, dep))
         return out
-
-
-def _any(patterns: list[str], key: str) -> bool:
-    return any(fnmatch.fnmatchcase(key, p) for p in patterns)
 
 
 def _contains(ecosystem: str, spec: str, version: str) -> bool:

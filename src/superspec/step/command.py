@@ -1,0 +1,46 @@
+"""`superspec step NAME` as one call: stale messages removed, the runner run, the result (or the
+error) message written; the CLI prints what this returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from superspec.errors import SuperspecError
+from superspec.step.contract import dump
+from superspec.step.dispatch import execute
+from superspec.step.files import Outputs
+from superspec.step.messages import error_message, write_json, write_message
+from superspec.step.params import check_step_name
+
+
+@dataclass(frozen=True)
+class StepRun:
+    result: dict[str, Any]  # the result message, as written
+    outputs: Outputs
+    failure: str | None  # the message to exit with when the status is not a success
+
+
+def run_step(name: str, params_file: Path, result_file: Path | None = None,
+             error_file: Path | None = None) -> StepRun:
+    """Run step ``name``. Raises SuperspecError (or any exception: a bug) after writing the
+    error message."""
+    outputs = Outputs.beside(params_file, result_file, error_file)
+    for stale in (outputs.result, outputs.error):
+        stale.unlink(missing_ok=True)
+    try:
+        check_step_name(name)
+        result = dump(execute(name, params_file))
+    except Exception as exc:
+        write_message(outputs.error, error_message(name, exc))
+        raise
+    write_json(outputs.result, result)
+    if not result["exitCode"]:
+        return StepRun(result, outputs, None)
+    # a failed verdict's message names the step ("enforce failed (...)"); other states do not
+    failed = result["status"] == "failed"
+    text = result["message"] if failed else f"{name} {result['status']}: {result['message']}"
+    if failed:
+        write_json(outputs.error, dump(error_message(name, SuperspecError(text))))
+    return StepRun(result, outputs, text)
