@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Runs of superspec during the tests keep their enforce cache (and its key) in a directory
+    of the test session, never in the home directory of whoever runs the tests."""
+    if "SUPERSPEC_CACHE_DIR" not in os.environ:
+        cache = Path(tempfile.mkdtemp(prefix="superspec-test-cache-")) / "enforce"
+        os.environ["SUPERSPEC_CACHE_DIR"] = str(cache)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
