@@ -1,4 +1,4 @@
-"""Architecture rules read from the source: no import cycles, one module per adapter, typed seams."""
+"""Architecture rules read from the source: no import cycles, one docker importer, typed seams."""
 
 from __future__ import annotations
 
