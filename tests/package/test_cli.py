@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
-from tests.package.conftest import run_cli, spec_args
+from tests.package.conftest import SUPERSPEC, run_cli, spec_args
 
 
 def test_out_is_a_file_for_one_env_and_a_directory_for_several(project: Path, tmp_path: Path,
@@ -82,3 +84,36 @@ def test_help_teaches(capsys) -> None:
         assert text in run.out
     run = run_cli(capsys, "package", "verify", "--help")
     assert run.code == 0 and "Usage: superspec package verify [OPTIONS] BASE PACKAGED" in run.out
+
+
+def test_verify_a_file_that_is_not_there(project: Path, tmp_path: Path, capsys) -> None:
+    base = project / "target" / "payments-api.jar"
+    missing = tmp_path / "nope.jar"
+    run = run_cli(capsys, "package", "verify", str(base), str(missing))
+    assert (run.code, run.out, run.err) == (1, "", f"error: {missing}: no such file or directory\n")
+    run = run_cli(capsys, "package", "verify", str(missing), str(base))
+    assert (run.code, run.err) == (1, f"error: {missing}: no such file or directory\n")
+
+
+def test_a_fifo_artifact_is_refused_without_waiting_for_a_writer(project: Path,
+                                                                 tmp_path: Path) -> None:
+    fifo = tmp_path / "app.jar"
+    os.mkfifo(fifo)
+    base = project / "target" / "payments-api.jar"
+    for argv in (["package", "verify", str(base), str(fifo)],
+                 ["package", "verify", str(fifo), str(base)],
+                 ["package", "--env", "prod", "--artifact", str(fifo), *spec_args(project)]):
+        run = subprocess.run([*SUPERSPEC, *argv], capture_output=True, text=True, timeout=60)
+        assert (run.returncode, run.stdout, run.stderr) == (
+            1, "", f"error: {fifo}: not a regular file (a FIFO)\n"), argv
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.jar", "payments-api"]
+
+
+def test_a_repeated_env_is_one_env_for_out(project: Path, capsys) -> None:
+    """--env prod --env prod is one environment, so --out names its output file."""
+    target = project / "target"
+    run = run_cli(capsys, "package", "--env", "prod", "--env", "prod", "--out",
+                  str(target / "x.jar"), *spec_args(project))
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in target.iterdir()) == [
+        "payments-api.jar", "x.jar", "x.jar.superspec-package.json"]

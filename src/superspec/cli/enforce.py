@@ -11,7 +11,8 @@ from superspec.cli.options import format_option, spec_options
 
 @click.command()
 @spec_options
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--project-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None,
               help="The project to check (default: the spec file's directory).")
 @click.option("--maven-repo", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Local Maven repository to resolve from, offline (default: Maven's "

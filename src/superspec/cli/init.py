@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from pathlib import Path
 
 import click
 
 from superspec.cli.options import DEFAULT_SPEC
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.errors import SuperspecError
 
 
 @click.command()
@@ -37,17 +43,69 @@ def init(spec: Path, name: str | None, extends: str | None, tool: str | None, fo
 
     if spec.exists() and not force:
         raise SuperspecError(f"{spec} already exists; pass --force to overwrite it")
-    project_dir = spec.resolve().parent
-    detected, marker = detect_tool(project_dir)
-    chosen = tool or detected
-    text = starter_spec(name or project_dir.name, chosen, extends)
-    draft = spec.with_name(f".{spec.name}.draft")
-    draft.write_text(text, encoding="utf-8")
-    try:  # the starter must validate with its chain before it takes the spec's place
-        load_spec(draft, layer_dirs_from(layers))
-        draft.replace(spec)
-    finally:
-        draft.unlink(missing_ok=True)
+    created = _make_parents(spec)
+    try:
+        project_dir = spec.resolve().parent
+        detected, marker = detect_tool(project_dir)
+        chosen = tool or detected
+        text = starter_spec(name or project_dir.name, chosen, extends)
+        draft = spec.with_name(f".{spec.name}.draft")
+        try:
+            draft.write_text(text, encoding="utf-8")
+            try:  # the starter must validate with its chain before it takes the spec's place
+                load_spec(draft, layer_dirs_from(layers))
+            except SuperspecError as exc:
+                raise _naming(exc, draft, spec) from None
+            draft.replace(spec)
+        except OSError as exc:
+            raise SuperspecError(f"cannot write {spec}: {exc.strerror or exc}") from None
+        finally:
+            draft.unlink(missing_ok=True)
+    except BaseException:
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
     why = f" (found {marker})" if marker and not tool else ""
     click.echo(f"wrote {spec}: build.tool {chosen}{why}")
     click.echo("next: superspec explain, then superspec generate")
+
+
+def _make_parents(spec: Path) -> list[Path]:
+    """Create the spec's missing parent directories; returns them, outermost first."""
+    from superspec.errors import SuperspecError
+    from superspec.paths import display_path
+
+    parent = spec.absolute().parent
+    missing = [p for p in (parent, *parent.parents) if not p.exists()][::-1]
+    blocking = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise SuperspecError(f"cannot create {spec}: {display_path(blocking)} is not a directory")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        for directory in reversed(missing):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise SuperspecError(f"cannot create the directory {spec.parent}: "
+                             f"{exc.strerror or exc}") from None
+    return missing
+
+
+def _naming(exc: SuperspecError, draft: Path, spec: Path) -> SuperspecError:
+    """``exc`` with the draft's name replaced by the spec's: the draft is the spec-to-be, and the
+    user asked for the spec."""
+    from superspec.errors import SpecError
+    from superspec.paths import display_path
+
+    old, new = display_path(draft.resolve()), display_path(spec.resolve())
+
+    def renamed(problem: SuperspecError) -> SuperspecError:
+        if isinstance(problem, SpecError):
+            return SpecError([renamed(p) for p in problem.problems])
+        location = problem.location
+        if location is not None and location.file == old:
+            location = dataclasses.replace(location, file=new)
+        return type(problem)(problem.message.replace(old, new), location=location)
+
+    return renamed(exc)

@@ -38,7 +38,7 @@ def spec_options(func: F) -> F:
     )(func)
     func = click.option(
         "--spec", "spec", default=DEFAULT_SPEC, show_default=True,
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # the loader says what is wrong with the file
         help="The project's spec file.",
     )(func)
     return func

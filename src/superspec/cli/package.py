@@ -90,18 +90,20 @@ def verify(base: str, packaged: str, images: bool, output_format: str) -> None:
     With --image: PACKAGED's layers must be BASE's layers plus exactly one, and that layer
     must hold only the manifest and the files it lists, with the recorded digests.
     """
-    from superspec.errors import RuleFailure, UsageError
+    from superspec.errors import InputError, Location, RuleFailure
 
     if images:
         from superspec.package.image import verify_image
 
         report = verify_image(base, packaged)
     else:
+        from superspec.package.plan import artifact_problem
         from superspec.package.verify import verify_package
 
         for path in (base, packaged):
-            if not Path(path).exists():
-                raise UsageError(f"{path}: no such file or directory")
+            problem = artifact_problem(Path(path))
+            if problem is not None:
+                raise InputError(problem, location=Location(path))
         report = verify_package(Path(base), Path(packaged))
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), indent=2))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import stat
 from pathlib import Path, PurePath
 
-from superspec.errors import SpecError, UsageError
+from superspec.errors import InputError, Location, SpecError, UsageError
 from superspec.package.artifact import split_name
 from superspec.suggest import unknown_environment
 
@@ -47,6 +49,30 @@ def artifact_path(effective: EffectiveSpec, artifact: Path | None) -> Path:
     if configured is None:
         raise UsageError("no artifact: pass --artifact PATH or set package.artifact in the spec")
     return Path(effective.path).parent / configured
+
+
+def artifact_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an artifact ('no such file or directory', 'symlink loop',
+    'not a regular file (a FIFO)'), or None. Nothing is opened: a FIFO would block the read."""
+    from superspec.spec.yamlsource import file_kind
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "no such file or directory"
+        return "symlink loop" if exc.errno == errno.ELOOP else f"cannot read: {exc.strerror}"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return f"not a regular file ({file_kind(mode)})"
+
+
+def check_artifact(path: Path, display: str) -> None:
+    """Refuse a base that exists but is neither a directory nor a regular file (a missing one
+    is 'artifact not found' when it is opened)."""
+    problem = artifact_problem(path)
+    if problem is not None and problem != "no such file or directory":
+        raise InputError(problem, location=Location(display))
 
 
 def output_name(base: PurePath, env: str, is_dir: bool | None = None) -> PurePath:

@@ -1,13 +1,16 @@
 """Package one base artifact for one or more environments: render, plan, write, rename.
 
 Everything that can fail (templates, entry checks) is done for every environment before the
-first byte is written; outputs go to temp files beside their targets and are renamed at the end,
-so a failure leaves nothing behind.
+first byte is written; outputs and their side manifests go to temp files beside their targets and
+are all renamed at the end. A run is all or nothing: a failure, even during the renames, removes
+what the run wrote and restores what it replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -15,17 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from superspec.errors import InputError, Location
-from superspec.fileio import write_atomic
 from superspec.package import artifact as kinds
 from superspec.package import wheel as wheels
 from superspec.package.lazydata import Data
 from superspec.package.links import canonical
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
-from superspec.package.plan import artifact_path, check_envs, output_paths
+from superspec.package.plan import artifact_path, check_artifact, check_envs, output_paths
 from superspec.package.render import Rendered, Renderer
 from superspec.package.result import PackageResult, source_epoch
 from superspec.package.scan import read_entry
-from superspec.spec.layers import display_path
+from superspec.paths import display_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
                  out: Path | None, *, image: str | None = None, version: str | None = None,
                  progress: Progress | None = None) -> list[PackageResult]:
     """Package ``artifact`` (default: package.artifact) or the image ``image`` for ``envs``."""
+    envs = list(dict.fromkeys(envs))  # --env prod --env prod packages prod once
     check_envs(effective, envs)
     renderer = Renderer(effective)
     rendered = {env: renderer.render(env, version) for env in envs}
@@ -48,10 +51,13 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
         return package_image(effective, image, rendered, version, say)
     base = artifact_path(effective, artifact)
     display = display_path(base)
+    check_artifact(base, display)
     targets = output_paths(base, envs, out)
+    sides = {env: side_manifest_path(targets[env]) for env in envs}
     # a file's digest is computed on another core while the base is parsed and copied
     early = _Digest(lambda: kinds.file_sha256(base)) if base.is_file() else None
     kind, archive = kinds.open_artifact(base, display, check=False)
+    run = _Run()
     try:
         existing = kinds.entry_kinds(archive)
         _check_base(kind, existing, display)
@@ -65,21 +71,17 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
                                     _changes(existing, linked, rendered[env], display,
                                              manifest_at), digest, manifest_at)
                      for env in envs}
-        jobs: dict[str, kinds.Job] = {}
         try:
-            for env in envs:
-                jobs[env] = _job(targets[env], kind, rendered[env], existing, manifests[env], base,
-                                 manifest_at)
+            jobs = {env: _job(run, targets[env], kind, rendered[env], existing, manifests[env],
+                              base, manifest_at) for env in envs}
             kinds.write_outputs(kind, archive, list(jobs.values()), source_epoch())
             for env in envs:
-                _install(jobs[env].tmp, targets[env])
-                say(f"packaged {env}: {display_path(targets[env])} "
-                    f"({len(rendered[env])} file(s) rendered)")
+                run.stage(_write_temp(run, sides[env], manifests[env]().encode()), sides[env])
+            run.commit()
         except BaseException as exc:
-            for job in jobs.values():
-                _remove(job.tmp)
+            run.rollback()
             if isinstance(exc, OSError):
-                where = exc.filename or targets[envs[0]]
+                where = run.target_of(exc.filename) if exc.filename else targets[envs[0]]
                 raise InputError(f"cannot write the packaged artifact: {exc.strerror or exc}",
                                  location=Location(display_path(where))) from None
             raise
@@ -87,11 +89,90 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
         kinds.close(archive)
     results = []
     for env in envs:
-        side = targets[env].with_name(targets[env].name + "." + MANIFEST_ENTRY)
-        write_atomic(side, manifests[env]().encode())
+        say(f"packaged {env}: {display_path(targets[env])} "
+            f"({len(rendered[env])} file(s) rendered)")
         results.append(PackageResult(env, kind, display, digest.value(), display_path(targets[env]),
-                                     display_path(side), manifests[env]().entries))
+                                     display_path(sides[env]), manifests[env]().entries))
     return results
+
+
+def side_manifest_path(target: Path) -> Path:
+    """The manifest written beside an output: ``<output>.superspec-package.json``."""
+    return target.with_name(target.name + "." + MANIFEST_ENTRY)
+
+
+class _Run:
+    """Everything one run writes: temp files, staged beside their targets and renamed over them
+    together at the end. A failure anywhere takes back what the run already renamed (restoring
+    what it replaced), removes its temp files and the directories it created."""
+
+    def __init__(self) -> None:
+        self._created: list[Path] = []  # directories this run created, outermost first
+        self._staged: list[tuple[Path, Path]] = []  # (temp, target), in rename order
+        self._installed: list[Path] = []  # targets renamed into place
+        self._kept: list[tuple[Path, Path]] = []  # (target, copy of what it held before)
+
+    def make_dirs(self, path: Path) -> None:
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        path.mkdir(parents=True, exist_ok=True)
+        self._created.extend(reversed(missing))
+
+    def stage(self, tmp: Path, target: Path) -> None:
+        self._staged.append((tmp, target))
+
+    def target_of(self, filename: str | bytes | os.PathLike[str]) -> Path:
+        """The target a temp file (or kept copy) of this run stands for; else the name itself."""
+        name = os.fsdecode(filename)
+        for tmp, target in self._staged:
+            if name == str(tmp):
+                return target
+        for target, kept in self._kept:
+            if name == str(kept):
+                return target
+        return Path(name)
+
+    def commit(self) -> None:
+        for tmp, target in self._staged:
+            self._keep(tmp, target)
+            os.replace(tmp, target)
+            self._installed.append(target)
+        for _, kept in self._kept:
+            _remove(kept)
+        self._kept.clear()
+
+    def _keep(self, tmp: Path, target: Path) -> None:
+        """Keep what ``target`` holds, to restore it if a later rename fails. A file stays in
+        place (a hard link keeps it, the rename replaces it atomically); a directory, which a
+        rename cannot replace, moves aside."""
+        if not os.path.lexists(target):
+            return
+        kept = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
+        if tmp.is_dir() and target.is_dir() and not target.is_symlink():
+            os.replace(target, kept)
+        else:
+            try:
+                os.link(target, kept, follow_symlinks=False)
+            except OSError:  # a file system without hard links
+                if target.is_symlink():
+                    os.symlink(os.readlink(target), kept)
+                elif target.is_file():
+                    shutil.copy2(target, kept)
+                else:
+                    return  # a directory where a file goes: the rename below fails
+        self._kept.append((target, kept))
+
+    def rollback(self) -> None:
+        for target in reversed(self._installed):
+            _remove(target)
+        for target, kept in reversed(self._kept):
+            with contextlib.suppress(OSError):
+                _remove(target)
+                os.replace(kept, target)
+        for tmp, _ in self._staged:
+            _remove(tmp)
+        for directory in reversed(self._created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
 
 
 def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
@@ -192,16 +273,18 @@ def _manifest(effective: EffectiveSpec, env: str, version: str | None, kind: str
     return build
 
 
-def _job(target: Path, kind: str, files: list[Rendered], existing: dict[str, str],
+def _job(run: _Run, target: Path, kind: str, files: list[Rendered], existing: dict[str, str],
          manifest: Callable[[], Manifest], base: Path, manifest_at: str) -> kinds.Job:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    run.make_dirs(target.parent)
     if kind == "dir":
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+        run.stage(tmp, target)
         tmp.rmdir()  # copytree creates it
     else:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         os.close(fd)
         tmp = Path(name)
+        run.stage(tmp, target)
         shutil.copymode(base, tmp)
     replaced = {f.path: f.data for f in files if f.path in existing}
     added: list[tuple[str, Data]] = [
@@ -210,15 +293,19 @@ def _job(target: Path, kind: str, files: list[Rendered], existing: dict[str, str
     return kinds.Job(tmp, replaced, added)
 
 
-def _install(tmp: Path, target: Path) -> None:
-    if tmp.is_dir() and target.is_dir():
-        old = target.with_name(f".{target.name}.old")
-        _remove(old)
-        os.replace(target, old)
-        os.replace(tmp, target)
-        _remove(old)
-    else:
-        os.replace(tmp, target)
+def _write_temp(run: _Run, path: Path, data: bytes) -> Path:
+    """``data`` in a temp file beside ``path`` (mode 0644), to be renamed over it on commit."""
+    run.make_dirs(path.parent)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return tmp
 
 
 def _remove(path: Path) -> None:

@@ -32,6 +32,7 @@ def run(ctx: StepContext, params: PackageParams) -> Verdict:
                  else "'stage' to use the stage's envs")
         raise SuperspecError(f"no environments to package: set 'envs' in the step or {where}",
                              location=ctx.param_location("stage" if params.stage else "envs"))
+    envs = list(dict.fromkeys(envs))  # envs: [prod, prod] packages prod once
     unknown = [env for env in envs if env not in effective.model.environments]
     if unknown:
         location = (ctx.param_location("envs") if params.envs is not None
@@ -39,7 +40,7 @@ def run(ctx: StepContext, params: PackageParams) -> Verdict:
         raise SuperspecError(unknown_environment(unknown[0], effective.model.environments),
                              location=location)
     results = package_artifact(
-        effective, list(envs),
+        effective, envs,
         Path(params.artifact) if params.artifact else None,
         Path(params.out) if params.out else None,
     )

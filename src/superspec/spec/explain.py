@@ -8,6 +8,7 @@ from typing import Any
 
 from superspec.errors import SpecError
 from superspec.spec.effective import EffectiveSpec
+from superspec.spec.layers import Layer
 from superspec.spec.merge import Origin
 from superspec.spec.validate import known_keys
 from superspec.spec.yamlsource import KeyPath
@@ -43,7 +44,8 @@ def explain(effective: EffectiveSpec, dotted: str | None) -> list[Entry]:
     full: Any = effective.model.model_dump(by_alias=True, exclude_none=True, mode="json")
     for depth, key in enumerate(path):
         if not isinstance(full, dict) or key not in full:
-            raise SpecError(_not_set(effective, path[: depth + 1], path))
+            deleted = _deleted(effective, path[: depth + 1], path)
+            raise deleted or SpecError(_not_set(effective, path[: depth + 1], path))
         full = full[key]
         value = value.get(key) if isinstance(value, dict) else None
     return list(_leaves(effective, path, value, full))
@@ -75,6 +77,42 @@ def _not_set(effective: EffectiveSpec, missing: KeyPath, wanted: KeyPath) -> str
         message += f"; did you mean '{'.'.join(parent + (close,))}'?"
     chain = " -> ".join(layer.file for layer in reversed(effective.layers))
     return message + f" (no layer sets '{'.'.join(missing)}'; chain: {chain})"
+
+
+def _deleted(effective: EffectiveSpec, missing: KeyPath, wanted: KeyPath) -> SpecError | None:
+    """The error naming the layer whose ``key: null`` removed ``missing`` (or an ancestor), with
+    the nearest layer above it that set the value; None when no layer deleted it."""
+    layers = effective.layers  # top (company) first
+    for index in range(len(layers) - 1, -1, -1):
+        layer = layers[index]
+        for depth in range(1, len(missing) + 1):
+            found, value = _lookup(layer.data, missing[:depth])
+            if not found:
+                break
+            if value is None:
+                return _deleted_by(layers[:index], layer, missing[:depth], wanted)
+        else:
+            return None  # the lowest layer naming it sets it: not a deletion
+    return None
+
+
+def _deleted_by(above: list[Layer], layer: Layer, deleted: KeyPath, wanted: KeyPath) -> SpecError:
+    what = "it" if deleted == wanted else f"'{'.'.join(deleted)}'"
+    message = f"'{'.'.join(wanted)}' has no effective value: this layer deletes {what} (null)"
+    setter = next((upper for upper in reversed(above)
+                   if _lookup(upper.data, deleted)[1] is not None), None)
+    if setter is not None:
+        message += f", over {setter.label} at {setter.file}:{setter.doc.line_of(deleted)}"
+    return SpecError(message, location=layer.location(deleted))
+
+
+def _lookup(data: Any, path: KeyPath) -> tuple[bool, Any]:
+    """(whether ``path`` is written in ``data``, its value)."""
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return False, None
+        data = data[key]
+    return True, data
 
 
 def _keys_at(data: Any, path: KeyPath) -> list[str]:

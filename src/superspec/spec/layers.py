@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any
 
 from superspec.errors import Location, SpecError
 from superspec.paths import display_path
-from superspec.spec.yamlsource import Document, KeyPath, load_yaml
+from superspec.spec.yamlsource import Document, KeyPath, file_kind, load_yaml
 
 KIND_RANK = {"company": 0, "department": 1, "project": 2}
 HEADER_KEYS = ("superspec", "kind", "name")
@@ -54,17 +56,20 @@ def layer_dirs_from(cli_dirs: Sequence[str | Path] = ()) -> list[Path]:
 def load_chain(spec_path: Path, layer_dirs: Sequence[Path] = ()) -> list[Layer]:
     """Read ``spec_path`` and every layer it extends. Returns the chain top (company) first."""
     chain: list[Layer] = []
-    path = spec_path.resolve()
+    path = Path(os.path.realpath(spec_path))  # Path.resolve() raises on a symlink loop
     display = display_path(path)
     while True:
-        if not path.is_file():
+        problem = _not_a_layer_file(path)
+        if problem is not None:
             if chain:
                 child = chain[-1]
                 raise SpecError(
-                    f"extends '{child.data['extends']}', but {display} does not exist",
+                    f"extends '{child.data['extends']}', but {display} {problem}",
                     location=child.location(("extends",)),
                 )
-            raise SpecError("spec file not found (use --spec PATH)", location=Location(display))
+            if problem == "does not exist":
+                problem = "not found (use --spec PATH)"
+            raise SpecError(f"spec file {problem}", location=Location(display))
         layer = _read_layer(path, display)
         if chain:
             _check_kind_order(chain[-1], layer)
@@ -72,7 +77,13 @@ def load_chain(spec_path: Path, layer_dirs: Sequence[Path] = ()) -> list[Layer]:
         parent = layer.data.get("extends")
         if parent is None:
             break
-        path, display = _resolve_extends(layer, parent, layer_dirs)
+        try:
+            path, display = _resolve_extends(layer, parent, layer_dirs)
+        except RuntimeError:  # Path.resolve() before Python 3.13: a symlink loop
+            raise SpecError(
+                f"extends '{parent}', but "
+                f"{display_path(Path(os.path.realpath(layer.path.parent / parent)))} is a "
+                "symlink loop", location=layer.location(("extends",))) from None
         seen = [c.path for c in chain]
         if path in seen:
             cycle = " -> ".join(c.file for c in chain[seen.index(path):]) + f" -> {display}"
@@ -81,6 +92,18 @@ def load_chain(spec_path: Path, layer_dirs: Sequence[Path] = ()) -> list[Layer]:
             )
     chain.reverse()
     return chain
+
+
+def _not_a_layer_file(path: Path) -> str | None:
+    """Why ``path`` cannot be a layer ('does not exist', 'is a symlink loop', 'is not a regular
+    file (a FIFO)'), or None to read it (a file that cannot be read says why when it is)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "does not exist"
+        return "is a symlink loop" if exc.errno == errno.ELOOP else None
+    return None if stat.S_ISREG(mode) else f"is not a regular file ({file_kind(mode)})"
 
 
 # path -> (fingerprint, layer): a fleet's shared layers are read once per process
