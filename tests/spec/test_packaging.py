@@ -53,7 +53,7 @@ def _step_envs(root: Path, capsys: pytest.CaptureFixture[str],
     ({"envs": ["prod", "prod"]}, DEPLOYS, ["prod"]),
     ({}, DEPLOYS, ["test", "prod"]),  # none named: what deploy/release stages target
     ({}, {"release-prod": {"run": "release", "env": "prod"},
-          "deploy-test": {"run": "deploy", "env": "test", "after": "build"}}, ["test", "prod"]),
+          "deploy-test": {"run": "deploy", "env": "test", "after": "package"}}, ["test", "prod"]),
 ])
 def test_pipeline_package_command_and_step_agree(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -69,12 +69,11 @@ def test_pipeline_package_command_and_step_agree(
     assert _step_envs(tmp_path, capsys, monkeypatch) == expected
 
 
-def test_nothing_to_package_is_empty(tmp_path: Path) -> None:
-    effective = load_spec(_project(tmp_path, {}, {}))
-    assert envs_packaged_by(effective.model, "package") == []
+def test_nothing_to_package_is_refused_when_the_spec_is_loaded(tmp_path: Path) -> None:
+    """Validation refuses it, so generate, package and step never see such a stage."""
     with pytest.raises(SpecError) as error:
-        stage_envs(effective)
+        load_spec(_project(tmp_path, {}, {}))
     assert str(error.value) == (
-        f"{error.value.location.file}:18 [project app] pipeline.stages.package: stage 'package' "
-        "runs 'package' but names no environments and no stage deploys to one: set "
-        "'envs: [...]'")
+        f"{error.value.problems[0].location.file}:18 [project app] pipeline.stages.package: "
+        "stage 'package' runs 'package' but names no environments and no stage deploys to one: "
+        "set 'envs: [...]'")

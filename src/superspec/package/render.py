@@ -6,6 +6,11 @@ Context (top-level names): the values of ``package.values.default`` overlaid key
 which renders a runtime reference in ``package.secretStyle`` and never a value. Templates run in
 jinja2's immutable sandbox with StrictUndefined: they see the context and nothing else (no process
 environment), so a secret's value cannot reach a packaged file.
+
+A value the spec leaves unset (``env.url``, ``app.version``) is ``Unset``: false in ``{% if %}``,
+not ``defined``, replaced by ``| default(...)``, and an error naming the template line wherever
+it would be written out (never the text ``None``). Every failure of a template (syntax, an
+undefined name, ``{{ 1/0 }}``, ``{{ "a" + 1 }}``) is an error naming the template file and line.
 """
 
 from __future__ import annotations
@@ -24,13 +29,46 @@ from superspec.errors import InputError, Location, SpecError
 from superspec.package.names import normalize, unsafe_reason
 from superspec.package.sandbox import Sandbox, Secrets, UndeclaredSecret
 from superspec.package.templates import TemplateRefused
-from superspec.spec.layers import display_path
+from superspec.paths import display_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from superspec.spec import EffectiveSpec
 
 RESERVED = ("env", "app", "secrets")
+# what a template's own expressions can raise (1/0, "a" + 1, a missing index...): the template's
+# fault, reported at its file and line (as for the pipeline templates, superspec.render.engine)
+TEMPLATE_FAILURES = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError)
+
+
+class UnsetValue(jinja2.UndefinedError):
+    """A template wrote out a value the spec leaves unset."""
+
+
+class Unset(jinja2.StrictUndefined):
+    """A value the spec leaves unset: false in ``{% if %}``, replaced by ``| default(...)``, and
+    an error (UnsetValue, naming the value) when written out or used in any other way."""
+
+    __slots__ = ()
+
+    def __init__(self, dotted: str) -> None:
+        super().__init__(hint=f"{dotted} is not set in the spec (set it, or write "
+                              f"'{dotted} | default(...)' in the template)",
+                         name=dotted, exc=UnsetValue)
+
+    def __bool__(self) -> bool:  # type: ignore[override]  # StrictUndefined's always raises
+        return False
+
+
+def unset_as_undefined(value: Any, dotted: str) -> Any:
+    """``value`` with every None in its mappings (at any depth) replaced by ``Unset``."""
+    if isinstance(value, dict):
+        return {key: Unset(f"{dotted}.{key}") if item is None
+                else unset_as_undefined(item, f"{dotted}.{key}") for key, item in value.items()}
+    if isinstance(value, list):
+        return [unset_as_undefined(item, f"{dotted}[{index}]")
+                for index, item in enumerate(value)]
+    return value
 
 
 @dataclass(frozen=True)
@@ -77,9 +115,10 @@ def context(effective: EffectiveSpec, env: str, version: str | None) -> dict[str
     replicas = app.replicas.get(env, app.replicas.get("default"))
     return {
         **env_values(effective, env),
-        "env": {"name": env, **environment},
-        "app": {"name": model.name, "image": app.image, "version": version or app.version,
-                "port": app.port, "health": app.health, "replicas": replicas},
+        "env": unset_as_undefined({"name": env, **environment}, "env"),
+        "app": unset_as_undefined({
+            "name": model.name, "image": app.image, "version": version or app.version,
+            "port": app.port, "health": app.health, "replicas": replicas}, "app"),
         "secrets": Secrets(model.package.secrets, model.package.secret_style),
     }
 
@@ -96,6 +135,8 @@ class Renderer:
             raise SpecError("secretStyle must contain the token NAME (e.g. '${NAME}')",
                             location=effective.locate(("package", "secretStyle")))
         self.jinja = Sandbox(self.project)
+        dumps = self.jinja.policies["json.dumps_kwargs"]
+        self.jinja.policies["json.dumps_kwargs"] = {**dumps, "default": _json(dumps.get("default"))}
         self.templates = [self._load(i) for i in range(len(effective.model.package.files))]
 
     def _load(self, index: int) -> tuple[str, str, jinja2.Template]:
@@ -129,37 +170,62 @@ class Renderer:
                 for path, name, template in self.templates]
 
     def _render(self, template: jinja2.Template, name: str, ctx: dict[str, Any], env: str) -> bytes:
-        file, source = display_path(self.project / name), template.filename
         try:
             return template.render(ctx).encode("utf-8")
         except TemplateRefused as exc:
-            raise InputError(exc.message,
-                             location=Location(file, _line(exc.__traceback__, source))) from None
+            raise InputError(exc.message, location=self._where(exc, name)) from None
         except UndeclaredSecret as exc:
             declared = ", ".join(self.effective.model.package.secrets) or "none"
             raise InputError(f"secret '{exc.name}' is not declared in package.secrets "
-                             f"(declared: {declared})",
-                             location=Location(file, _line(exc.__traceback__, source))) from None
+                             f"(declared: {declared})", location=self._where(exc, name)) from None
+        except UnsetValue as exc:
+            raise InputError(f"unset value in template for environment '{env}': {exc.message}",
+                             location=self._where(exc, name)) from None
         except jinja2.UndefinedError as exc:
             raise InputError(f"undefined name in template for environment '{env}': {exc.message}",
-                             location=Location(file, _line(exc.__traceback__, source))) from None
-        except jinja2.TemplateError as exc:
+                             location=self._where(exc, name)) from None
+        except jinja2.TemplateSyntaxError as exc:  # in a template it includes
+            raise InputError(f"template syntax error: {exc.message}",
+                             location=self._where(exc, name)) from None
+        except TEMPLATE_FAILURES as exc:
             raise InputError(f"template error for environment '{env}': {exc}",
-                             location=Location(file, _line(exc.__traceback__, source))) from None
+                             location=self._where(exc, name)) from None
         except RecursionError as exc:
             raise InputError(f"template error for environment '{env}': templates include or "
                              "extend each other without end",
-                             location=Location(file, _line(exc.__traceback__, source))) from None
+                             location=self._where(exc, name)) from None
+
+    def _where(self, exc: BaseException, name: str) -> Location:
+        """The template file and line ``exc`` was raised at: the innermost template of the
+        traceback (jinja2 maps it to template lines), so an error in an included template names
+        that template. Templates that include each other without end are named where the
+        first include is: the innermost of an endless chain says nothing."""
+        root = str(self.project) + os.sep
+        file: str | None = None
+        line: int | None = None
+        tb: TracebackType | None = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename.startswith(root) and not code.co_filename.endswith(".py"):
+                file, line = code.co_filename, tb.tb_lineno
+                if isinstance(exc, RecursionError):
+                    break
+            tb = tb.tb_next
+        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+            file, line = exc.filename, exc.lineno
+        return Location(display_path(file or self.project / name), line)
 
 
-def _line(tb: TracebackType | None, file: str | None) -> int | None:
-    """The template line the error happened on (jinja2 rewrites tracebacks to template lines)."""
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == file:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+def _json(fallback: Any) -> Any:
+    """``tojson`` writes an unset value as null, and leaves everything else to ``fallback``."""
+    def default(obj: Any) -> Any:
+        if isinstance(obj, jinja2.Undefined):
+            return None
+        if fallback is None:
+            raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+        return fallback(obj)
+
+    return default
 
 
 def _dot_component(path: str) -> str | None:

@@ -15,6 +15,7 @@ import yaml
 from superspec.errors import SpecError
 from superspec.render.groovylex import Token, calls, stage_blocks, tokens
 from superspec.render.plan import Plan, Stage
+from superspec.spec.yamlerrors import yaml_problem
 
 
 def jenkins_problems(text: str, plan: Plan) -> list[str]:
@@ -61,7 +62,7 @@ def gitlab_problems(text: str, plan: Plan) -> list[str]:
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        return [f"invalid YAML: {exc}"]
+        return [f"invalid YAML: {yaml_problem(exc, text)}"]
     if not isinstance(data, dict):
         return ["not a YAML mapping"]
     problems = []

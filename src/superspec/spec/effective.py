@@ -16,7 +16,8 @@ from superspec.spec.layers import Layer, load_chain
 from superspec.spec.merge import Lock, Merged, Origin, merge_chain
 from superspec.spec.models import Spec
 from superspec.spec.root import check_root
-from superspec.spec.validate import check_layer_keys, locate, validate_merged
+from superspec.spec.usable import check_usable
+from superspec.spec.validate import check_layer, locate, validate_merged
 from superspec.spec.yamlsource import KeyPath
 
 
@@ -56,22 +57,32 @@ def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = (),
     chain = load_chain(Path(spec_path), layer_dirs)
     if root is not None:
         check_root(chain, root, layer_dirs)
-    problems = [p for layer in chain for p in _layer_problems(layer)]
+    problems = [p for layer in chain for p in _layer_problems(layer)[0]]
     if problems:
         raise SpecError(problems)
     merged = merge_chain(chain)
     apply_class_locks(merged, chain)
+    problems = [p for layer in chain for p in _layer_problems(layer)[1]]
+    if problems:  # after the locks: a locked value replaced by one of another type is a change
+        raise SpecError(problems)
     model = validate_merged(merged, chain)
-    problems = check_semantics(model, lambda path: locate(path, merged, chain), chain[0].name)
+
+    def where(path: KeyPath) -> Location:
+        return locate(path, merged, chain)
+
+    problems = check_semantics(model, where, chain[0].name)
+    problems += check_usable(model, where, chain[-1].path.parent)
     if problems:
         raise SpecError(problems)
     return EffectiveSpec(path=chain[-1].path, layers=chain, merged=merged, model=model)
 
 
 @lru_cache(maxsize=4096)
-def _layer_problems(layer: Layer) -> list[SpecError]:
-    """Checks of one layer on its own; layers are cached objects, so each file is checked once."""
-    return check_layer_keys(layer) + check_lock_paths(layer) + check_company_only(layer)
+def _layer_problems(layer: Layer) -> tuple[list[SpecError], list[SpecError]]:
+    """Checks of one layer on its own; layers are cached objects, so each file is checked once.
+    Returns (unknown keys, lock paths and company-only keys; values of the wrong type)."""
+    keys, values = check_layer(layer)
+    return keys + check_lock_paths(layer) + check_company_only(layer), values
 
 
 def _keypath(path: str | KeyPath) -> KeyPath:

@@ -1,14 +1,18 @@
 """The pydantic model of the spec format (version 1), validated once on the merged layers.
 
 Keys are camelCase in YAML (``timeoutMinutes``); Python attributes are snake_case.
-Every model forbids unknown keys. See docs/spec-format.md for the user-facing reference.
+Every model forbids unknown keys and is strict: a value must have its field's type as YAML reads
+it (no ``"8080"`` for a number, no ``"yes"`` for a boolean), as the published JSON Schema says.
+Two readings follow JSON Schema's own: a whole number written as a float (``8080.0``) is an
+integer, and an integer is a number where a float is expected. See docs/spec-format.md for the
+user-facing reference.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from superspec.runners import registry
@@ -18,9 +22,24 @@ Kind = Literal["company", "department", "project"]
 BranchPatterns = str | list[str]
 
 
+def _whole(value: Any) -> Any:
+    """``8080.0`` is the integer 8080 (JSON Schema's ``integer`` accepts it); anything else is
+    left to the strict check (``"8080"``, ``true`` and ``1.5`` are not integers)."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_whole)]
+# constraints inside the Annotated, so that the JSON Schema carries them as it should
+PositiveInt = Annotated[int, Field(gt=0), BeforeValidator(_whole)]
+Port = Annotated[int, Field(gt=0, lt=65536), BeforeValidator(_whole)]
+Weight = Annotated[int, Field(ge=0, le=100), BeforeValidator(_whole)]
+
+
 class Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, frozen=True
+        extra="forbid", alias_generator=to_camel, frozen=True, strict=True
     )
 
 
@@ -44,8 +63,8 @@ class JenkinsAgent(Model):
 
 
 class JenkinsOptions(Model):
-    timeout_minutes: int | None = Field(default=60, gt=0)
-    keep_builds: int | None = Field(default=30, gt=0)
+    timeout_minutes: PositiveInt | None = 60
+    keep_builds: PositiveInt | None = 30
 
 
 class JenkinsCi(Model):
@@ -142,7 +161,7 @@ class RuleConfig(BaseModel):
     """Options of one rule. ``level`` and ``onlyWhen`` are common; the rest belongs to the rule."""
 
     model_config = ConfigDict(
-        extra="allow", alias_generator=to_camel, frozen=True
+        extra="allow", alias_generator=to_camel, frozen=True, strict=True
     )
     level: Literal["error", "warn"] | None = None
     only_when: OnlyWhen | None = None
@@ -164,11 +183,11 @@ class Enforce(Model):
 class Approval(Model):
     required: bool = False
     groups: list[str] = []
-    timeout_minutes: int = Field(default=1440, gt=0)
+    timeout_minutes: PositiveInt = 1440
 
 
 class ReleaseStep(Model):
-    weight: int = Field(ge=0, le=100)
+    weight: Weight
     pause: str | None = Field(default=None, pattern=r"^\d+(s|m|h)$")
 
 
@@ -199,9 +218,9 @@ class Environment(Model):
 class App(Model):
     image: str | None = None
     version: str | None = None
-    port: int | None = Field(default=None, gt=0, lt=65536)
+    port: Port | None = None
     health: str | None = None
-    replicas: dict[str, int] = {}
+    replicas: dict[str, Int] = {}
 
 
 class PackageFile(Model):
@@ -212,11 +231,16 @@ class PackageFile(Model):
 SECRET_NAME = r"[A-Za-z_][A-Za-z0-9_]*"  # an environment variable name (whole string)
 
 
+def _secret_pattern(schema: dict[str, Any]) -> None:
+    """The JSON Schema says what ``_secret_names`` checks."""
+    schema["items"]["pattern"] = f"^{SECRET_NAME}$"
+
+
 class Package(Model):
     artifact: str | None = None
     files: list[PackageFile] = []
     values: dict[str, dict[str, Any]] = {}
-    secrets: list[str] = []
+    secrets: list[str] = Field(default=[], json_schema_extra=_secret_pattern)
     secret_style: str = "${NAME}"  # extension: how secrets.NAME renders in packaged files
 
     @field_validator("secrets")

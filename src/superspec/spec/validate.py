@@ -17,15 +17,24 @@ from superspec.spec.yamlsource import KeyPath
 from superspec.suggest import hinted
 
 
-def check_layer_keys(layer: Layer) -> list[SpecError]:
-    """Unknown keys are errors at every layer, even ones a lower layer deletes."""
+def check_layer(layer: Layer) -> tuple[list[SpecError], list[SpecError]]:
+    """Checks of one layer on its own, as the JSON Schema of a layer makes them: unknown keys,
+    and values of the wrong type (or out of range), each at every layer, even where a lower
+    layer replaces or deletes the value. Required values and checks across keys wait for the
+    merged spec. Returns (unknown keys, wrong values), each in line order."""
+    data = _strip_nulls(layer.data)
     try:
-        Spec.model_validate(_strip_nulls(layer.data))
+        Spec.model_validate(data)
     except ValidationError as exc:
-        paths = [_keypath(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"]
-        paths.sort(key=lambda path: layer.doc.line_of(path) or 0)
-        return [_unknown_key(layer.location(path), path) for path in paths]
-    return []
+        found = [(path, error) for path, error in _errors(exc, data)
+                 if error["type"] != "missing" and not _across_keys(path, error)]
+        found.sort(key=lambda item: layer.doc.line_of(item[0]) or 0)
+        keys = [_unknown_key(layer.location(path), path)
+                for path, error in found if error["type"] == "extra_forbidden"]
+        values = [_problem(error, path, layer.location(path))
+                  for path, error in found if error["type"] != "extra_forbidden"]
+        return keys, values
+    return [], []
 
 
 def validate_merged(merged: Merged, chain: list[Layer]) -> Spec:
@@ -33,15 +42,13 @@ def validate_merged(merged: Merged, chain: list[Layer]) -> Spec:
     try:
         return Spec.model_validate(merged.data)
     except ValidationError as exc:
-        problems = [_merged_problem(error, merged, chain) for error in exc.errors()]
-        raise SpecError([p for p in problems if p is not None]) from None
+        problems = [_merged_problem(path, error, merged, chain)
+                    for path, error in _errors(exc, merged.data)]
+        raise SpecError(problems) from None
 
 
-def _merged_problem(error: Any, merged: Merged, chain: list[Layer]) -> SpecError | None:
-    path = _keypath(error["loc"])
+def _merged_problem(path: KeyPath, error: Any, merged: Merged, chain: list[Layer]) -> SpecError:
     dotted = ".".join(path)
-    if error["type"] == "extra_forbidden":
-        return _unknown_key(locate(path, merged, chain), path)
     if error["type"] == "missing":
         searched = ", ".join(f"{layer.label} ({layer.file})" for layer in reversed(chain))
         parent = locate(path[:-1], merged, chain) if path[:-1] else None
@@ -51,13 +58,84 @@ def _merged_problem(error: Any, merged: Merged, chain: list[Layer]) -> SpecError
             f"(searched: {searched})",
             location=Location(where.file, where.line, layer=where.layer, key=dotted),
         )
+    return _problem(error, path, locate(path, merged, chain))
+
+
+def _problem(error: Any, path: KeyPath, location: Location) -> SpecError:
+    if error["type"] == "extra_forbidden":
+        return _unknown_key(location, path)
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     if "input" in error and error["type"] not in ("model_type", "dict_type") \
             and repr(error["input"]) not in message:  # a message that names it already
         message += f" (got {error['input']!r})"
-    return SpecError(message, location=locate(path, merged, chain))
+    return SpecError(message, location=location)
+
+
+def _across_keys(path: KeyPath, error: Any) -> bool:
+    """A model's own validator (``agent``: label or docker) judges the merged mapping: one
+    layer may set what a lower layer deletes."""
+    return error["type"] in ("value_error", "assertion_error") and model_at(path) is not None
+
+
+def _errors(exc: ValidationError, data: Any) -> list[tuple[KeyPath, Any]]:
+    """pydantic's errors, each with the key path it is about in ``data``.
+
+    A value that matches no member of a union (``branch: str | list[str]``) gets one error per
+    member, under a path holding the member's name (``when.branch.str``). Those names are taken
+    out, and the members' errors become one: the ones inside the value when a member's shape
+    fits it (``branch: [1]`` is a list whose item is wrong), else one message naming every
+    type the value could have had (``branch: 1``).
+    """
+    Found = list[tuple[KeyPath, Any]]
+    slots: list[tuple[KeyPath | None, Found]] = []  # in pydantic's order: (union or None, errors)
+    unions: dict[KeyPath, Found] = {}
+    for error in exc.errors():
+        path, union = _data_path(error["loc"], data, keep_last=error["type"] == "missing")
+        if union is None:
+            slots.append((None, [(path, error)]))
+        elif union in unions:
+            unions[union].append((path, error))
+        else:
+            unions[union] = [(path, error)]
+            slots.append((union, unions[union]))
+    out: Found = []
+    for union, found in slots:
+        out += found if union is None else _one_union(union, found)
+    return out
+
+
+def _one_union(union: KeyPath, members: list[tuple[KeyPath, Any]]) -> list[tuple[KeyPath, Any]]:
+    inside = [(path, error) for path, error in members if len(path) > len(union)]
+    if inside:
+        return inside
+    messages = [error["msg"] for _, error in members]
+    merged = messages[0] + "".join(
+        " or " + m.removeprefix("Input should be ") for m in dict.fromkeys(messages[1:]))
+    return [(union, {**members[0][1], "msg": merged})]
+
+
+def _data_path(loc: tuple[Any, ...], data: Any,
+               keep_last: bool) -> tuple[KeyPath, KeyPath | None]:
+    """``loc`` as a key path in ``data`` without union member names, and the path of the union
+    whose member the error is about (None when it is about no union)."""
+    path: list[str] = []
+    union: KeyPath | None = None
+    current = data
+    for index, part in enumerate(loc):
+        if isinstance(current, dict) and str(part) in current:
+            current = current[str(part)]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        elif keep_last and index == len(loc) - 1:
+            current = None  # the missing key itself
+        else:
+            if union is None:
+                union = tuple(path)
+            continue
+        path.append(str(part))
+    return tuple(path), union
 
 
 def locate(path: KeyPath, merged: Merged, chain: list[Layer]) -> Location:
@@ -157,10 +235,6 @@ def _dict_value_type(annotation: Any) -> Any:
         annotation,
         lambda a: typing.get_args(a)[1] if typing.get_origin(a) is dict else None,
     )
-
-
-def _keypath(loc: tuple[Any, ...]) -> KeyPath:
-    return tuple(str(part) for part in loc)
 
 
 def _strip_nulls(value: Any) -> Any:
