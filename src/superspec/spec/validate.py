@@ -67,8 +67,9 @@ def _problem(error: Any, path: KeyPath, location: Location) -> SpecError:
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    if "input" in error and error["type"] not in ("model_type", "dict_type") \
-            and repr(error["input"]) not in message:  # a message that names it already
+    # superspec's own checks (value_error) name what they refuse; pydantic's do not
+    if "input" in error and error["type"] not in ("model_type", "dict_type", "value_error") \
+            and repr(error["input"]) not in message:
         message += f" (got {error['input']!r})"
     return SpecError(message, location=location)
 

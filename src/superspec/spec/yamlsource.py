@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import yaml
 
 from superspec.errors import Location, SpecError
+from superspec.spec.yamlerrors import yaml_problem
 
 try:  # the C loader is ~10x faster; fall back to the pure-Python one
     from yaml import CSafeLoader as _Loader
@@ -60,7 +61,7 @@ def parse_yaml(text: str, file: str) -> Document:
         raise SpecError(f"YAML syntax error: {_problem(exc)}", location=_located(
             file, exc.problem_mark or exc.context_mark)) from None
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-        raise SpecError(f"YAML error: {exc}", location=Location(file)) from None
+        raise SpecError(f"YAML error: {yaml_problem(exc, text)}", location=Location(file)) from None
     except RecursionError:  # the pure-Python composer recurses once per nesting level
         raise SpecError(f"YAML values nest more than {MAX_DEPTH} levels deep",
                         location=Location(file)) from None
