@@ -10,37 +10,18 @@ user-facing reference.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from superspec.runners import registry
+from superspec.spec.envmodels import Environment
+from superspec.spec.modelbase import Int, Model, Port, PositiveInt, SecretNames
 from superspec.suggest import hinted
 
 Kind = Literal["company", "department", "project"]
 BranchPatterns = str | list[str]
-
-
-def _whole(value: Any) -> Any:
-    """``8080.0`` is the integer 8080 (JSON Schema's ``integer`` accepts it); anything else is
-    left to the strict check (``"8080"``, ``true`` and ``1.5`` are not integers)."""
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return value
-
-
-Int = Annotated[int, BeforeValidator(_whole)]
-# constraints inside the Annotated, so that the JSON Schema carries them as it should
-PositiveInt = Annotated[int, Field(gt=0), BeforeValidator(_whole)]
-Port = Annotated[int, Field(gt=0, lt=65536), BeforeValidator(_whole)]
-Weight = Annotated[int, Field(ge=0, le=100), BeforeValidator(_whole)]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, frozen=True, strict=True
-    )
 
 
 # --- ci ---------------------------------------------------------------------------------------
@@ -67,15 +48,39 @@ class JenkinsOptions(Model):
     keep_builds: PositiveInt | None = 30
 
 
+class JenkinsScm(Model):
+    url: str
+    credentials_id: str | None = None
+    branches: str | None = None  # multibranch: which branches to build (wildcards)
+
+
+class JenkinsJob(Model):
+    """How `superspec jenkins apply` creates the project's job."""
+
+    kind: Literal["multibranch", "pipeline"] | None = None  # default: multibranch with scm
+    folder: str | None = None  # default: the department layer's name
+    scm: JenkinsScm | None = None
+
+
 class JenkinsCi(Model):
     library: str = "none"
     agent: JenkinsAgent = Field(default_factory=JenkinsAgent)
     options: JenkinsOptions = Field(default_factory=JenkinsOptions)
+    job: JenkinsJob = Field(default_factory=JenkinsJob)
+
+
+class GitlabLayers(Model):
+    """Where GitLab jobs fetch the company layers: a project and a pinned ref."""
+
+    project: str
+    ref: str
 
 
 class GitlabCi(Model):
     image: str | None = None
     tags: list[str] = []
+    project: str | None = None  # default: <--group>/<name>
+    layers: GitlabLayers | None = None
 
 
 class Ci(Model):
@@ -177,50 +182,17 @@ class Enforce(Model):
     level: Literal["error", "warn"] = "error"
 
 
-# --- environments and release -----------------------------------------------------------------
-
-
-class Approval(Model):
-    required: bool = False
-    groups: list[str] = []
-    timeout_minutes: PositiveInt = 1440
-
-
-class ReleaseStep(Model):
-    weight: Weight
-    pause: str | None = Field(default=None, pattern=r"^\d+(s|m|h)$")
-
-
-class Gates(Model):
-    max_error_rate: float | None = Field(default=None, ge=0, le=1)
-    max_p95_ms: float | None = Field(default=None, gt=0)
-
-
-class Release(Model):
-    strategy: Literal["blue-green", "rolling", "canary", "recreate"] = "rolling"
-    steps: list[ReleaseStep] = []
-    gates: Gates = Field(default_factory=Gates)
-
-
-class Environment(Model):
-    class_: Literal[
-        "development", "functional-test", "acceptance", "pre-release", "production"
-    ] = Field(alias="class")
-    isolated: bool = False
-    approval: Approval = Field(default_factory=Approval)
-    release: Release | None = None
-    url: str | None = None
-
-
 # --- app and package --------------------------------------------------------------------------
 
 
 class App(Model):
-    image: str | None = None
+    image: str | None = None  # repository; the tag is the version
     version: str | None = None
-    port: Port | None = None
-    health: str | None = None
+    port: Port | None = None  # the container port
+    health: str | None = None  # HTTP GET path; 2xx = healthy
     replicas: dict[str, Int] = {}
+    env: dict[str, str] = {}  # plain runtime variables of the app's containers
+    secrets: SecretNames = []  # names; values come from the runner's environment
 
 
 class PackageFile(Model):
@@ -228,33 +200,25 @@ class PackageFile(Model):
     path: str
 
 
-SECRET_NAME = r"[A-Za-z_][A-Za-z0-9_]*"  # an environment variable name (whole string)
-
-
-def _secret_pattern(schema: dict[str, Any]) -> None:
-    """The JSON Schema says what ``_secret_names`` checks."""
-    schema["items"]["pattern"] = f"^{SECRET_NAME}$"
-
-
 class Package(Model):
     artifact: str | None = None
     files: list[PackageFile] = []
     values: dict[str, dict[str, Any]] = {}
-    secrets: list[str] = Field(default=[], json_schema_extra=_secret_pattern)
+    secrets: SecretNames = []
     secret_style: str = "${NAME}"  # extension: how secrets.NAME renders in packaged files
-
-    @field_validator("secrets")
-    @classmethod
-    def _secret_names(cls, names: list[str]) -> list[str]:
-        import re
-
-        bad = [n for n in names if not re.fullmatch(SECRET_NAME, n)]
-        if bad:
-            raise ValueError(f"secret names must be environment variable names, got {bad}")
-        return names
 
 
 # --- the whole spec ---------------------------------------------------------------------------
+
+
+class Webhook(Model):
+    url: str
+    events: list[Literal["started", "step", "gate", "paused", "resumed", "promoted",
+                         "rolled-back", "failed", "released"]] = []  # [] = every event
+
+
+class Notifications(Model):
+    webhooks: list[Webhook] = []
 
 
 class Spec(Model):
@@ -274,6 +238,7 @@ class Spec(Model):
     environments: dict[str, Environment] = {}
     app: App = Field(default_factory=App)
     package: Package = Field(default_factory=Package)
+    notifications: Notifications = Field(default_factory=Notifications)
 
     def stage_runner(self, stage_id: str) -> str:
         """The runner of a stage: ``run:`` if given, else the id when it names a known runner."""

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from superspec.runners import registry
-from superspec.spec.models import SECRET_NAME
+from superspec.spec.modelbase import SECRET_NAME
 
 CONTRACT_VERSION = 1
 Status = Literal["passed", "failed", "done", "rolled-back", "paused-for-approval"]
