@@ -7,10 +7,13 @@ inject their own), never through the SDK. Every engine failure becomes one clear
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tarfile
 import tempfile
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,15 @@ class ImageInfo:
     working_dir: str  # "/" when the image sets none
     layers: tuple[str, ...]  # RootFS layer digests, bottom first
     labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    id: str
+    name: str
+    status: str  # created, running, restarting, exited, ...
+    labels: dict[str, str]
+    ports: dict[int, int]  # container port -> host port published on 127.0.0.1
 
 
 class DockerEngine:
@@ -112,6 +124,137 @@ class DockerEngine:
                         name = member.name[2:] if member.name.startswith("./") else member.name
                         files[name.lstrip("/")] = content.read() if content else b""
                     return files
+
+    # --- containers: what the router needs (create, files, exec, signals, restart) ---------
+
+    def import_image(self, archive: Path, tag: str, changes: list[str]) -> ImageInfo:
+        """Tag ``tag``: a one-layer image of the rootfs tar ``archive`` (``docker import``),
+        with Dockerfile ``changes`` (ENTRYPOINT, ENV, LABEL...)."""
+        try:
+            self._client.api.import_image_from_file(str(archive), repository=tag,
+                                                    changes=changes)
+        except docker.errors.APIError as exc:
+            raise InputError(f"importing {tag} failed: {exc.explanation or exc}") from None
+        info = self.image(tag)
+        if info is None:
+            raise InputError(f"importing {tag} left no image of that name")
+        return info
+
+    def create_container(self, image: str, name: str, *, networks: Sequence[str],
+                         labels: dict[str, str], ports: dict[int, int | None],
+                         stop_signal: str | None = None) -> str:
+        """Create (not start) container ``name`` on ``networks`` (reachable there by its name),
+        publishing each container port of ``ports`` on 127.0.0.1 (host port None: any free
+        one); ``stop_signal`` overrides the image's. Returns its id."""
+        if not networks:
+            raise InputError(f"container {name}: at least one network is needed")
+        try:
+            container = self._client.containers.create(
+                image, name=name, network=networks[0], labels=labels, detach=True,
+                stop_signal=stop_signal,
+                ports={f"{port}/tcp": ("127.0.0.1", host) if host else ("127.0.0.1",)
+                       for port, host in ports.items()})
+        except docker.errors.APIError as exc:
+            raise InputError(f"creating container {name} failed: {exc.explanation or exc}") \
+                from None
+        try:
+            for network in networks[1:]:
+                self._client.networks.get(network).connect(container)
+        except docker.errors.APIError as exc:
+            container.remove(force=True)
+            raise InputError(f"connecting container {name} to its networks failed: "
+                             f"{exc.explanation or exc}") from None
+        return str(container.id)
+
+    def container_state(self, name: str) -> ContainerState | None:
+        """The container ``name`` as the engine sees it now, or None when there is none."""
+        container = self._container(name, missing_ok=True)
+        if container is None:
+            return None
+        ports: dict[int, int] = {}
+        for key, bindings in ((container.attrs.get("NetworkSettings") or {}).get("Ports")
+                              or {}).items():
+            for binding in bindings or ():
+                if binding.get("HostIp") in ("127.0.0.1", "") and binding.get("HostPort"):
+                    ports.setdefault(int(key.split("/")[0]), int(binding["HostPort"]))
+        state = container.attrs.get("State") or {}
+        return ContainerState(id=container.id, name=name, status=str(state.get("Status", "")),
+                              labels=dict(container.labels or {}), ports=ports)
+
+    def start_container(self, name: str) -> None:
+        self._call(name, "starting", lambda c: c.start())
+
+    def restart_container(self, name: str, timeout: int = 10) -> None:
+        self._call(name, "restarting", lambda c: c.restart(timeout=timeout))
+
+    def signal_container(self, name: str, signal: str) -> None:
+        """Send ``signal`` (e.g. SIGUSR2) to the container's main process."""
+        self._call(name, f"signalling ({signal})", lambda c: c.kill(signal=signal))
+
+    def remove_container(self, name: str) -> None:
+        """Stop and remove container ``name``; nothing when it does not exist."""
+        container = self._container(name, missing_ok=True)
+        if container is not None:
+            self._call(name, "removing", lambda c: c.remove(force=True), container)
+
+    def container_logs(self, name: str, tail: int = 40) -> str:
+        logs = self._call(name, "reading logs of", lambda c: c.logs(tail=tail))
+        return bytes(logs).decode("utf-8", "replace")
+
+    def put_file(self, name: str, path: str, data: bytes, mode: int = 0o644) -> None:
+        """Write ``data`` to ``path`` in container ``name`` (running or not), owned by root."""
+        directory, _, filename = path.rpartition("/")
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            member = tarfile.TarInfo(filename)
+            member.size, member.mode, member.mtime = len(data), mode, int(time.time())
+            tar.addfile(member, io.BytesIO(data))
+        done = self._call(name, f"writing {path} into",
+                          lambda c: c.put_archive(directory or "/", buffer.getvalue()))
+        if not done:
+            raise InputError(f"writing {path} into container {name} failed")
+
+    def read_file(self, name: str, path: str) -> bytes | None:
+        """The content of regular file ``path`` in container ``name``, None when missing."""
+        container = self._container(name)
+        try:
+            stream, _ = container.get_archive(path)
+            raw = b"".join(stream)
+        except docker.errors.NotFound:
+            return None
+        except docker.errors.APIError as exc:
+            raise InputError(f"reading {path} from container {name} failed: "
+                             f"{exc.explanation or exc}") from None
+        with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+            member = next((m for m in tar.getmembers() if m.isreg()), None)
+            content = tar.extractfile(member) if member else None
+            return content.read() if content else None
+
+    def exec_in(self, name: str, argv: list[str], user: str = "0") -> tuple[int, str]:
+        """Run ``argv`` (no shell) in running container ``name``: (exit code, stdout+stderr)."""
+        result = self._call(name, f"running {argv[0]} in",
+                            lambda c: c.exec_run(argv, user=user, stdout=True, stderr=True))
+        return int(result.exit_code), bytes(result.output or b"").decode("utf-8", "replace")
+
+    def _container(self, name: str, missing_ok: bool = False) -> Any:
+        try:
+            return self._client.containers.get(name)
+        except docker.errors.NotFound:
+            if missing_ok:
+                return None
+            raise InputError(f"container {name} does not exist") from None
+        except docker.errors.APIError as exc:
+            raise InputError(f"cannot inspect container {name}: {exc.explanation or exc}") \
+                from None
+
+    def _call(self, name: str, doing: str, action: Callable[[Any], Any],
+              container: Any = None) -> Any:
+        target = container if container is not None else self._container(name)
+        try:
+            return action(target)
+        except docker.errors.APIError as exc:
+            raise InputError(f"{doing} container {name} failed: {exc.explanation or exc}") \
+                from None
 
 
 def _info(image: Any) -> ImageInfo:

@@ -1,0 +1,190 @@
+"""The router model and haproxy.cfg renderer: pure, deterministic, closed to injection."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from superspec.errors import InputError
+from superspec.router.config import (
+    Backend,
+    Router,
+    Server,
+    Upstream,
+    render,
+    shared_host,
+)
+
+
+def payments() -> Router:
+    return Router(
+        env="test",
+        backends=(
+            Backend("payments", hosts=("payments.test",), health_path="/healthz",
+                    servers=(Server("payments-v2", 8080, weight=0),
+                             Server("payments-v1", 8080, weight=100))),
+            Backend("orders", hosts=("orders.test", "ORDERS.example"),
+                    servers=(Server("orders-v1", 9000, state="maint"),)),
+        ),
+        default_backend="payments")
+
+
+def test_the_config_holds_the_documented_sections() -> None:
+    text = render(payments())
+    assert "    stats socket ipv4@0.0.0.0:9999 level admin\n" in text
+    assert "    server-state-file /var/lib/haproxy/server-state\n" in text
+    assert "resolvers docker\n    nameserver dns 127.0.0.11:53\n" in text
+    assert "defaults\n    mode http\n" in text
+    assert "    load-server-state-from-file global\n" in text
+    assert "frontend env\n    bind :8080\n" in text
+    assert ("    use_backend orders if { var(txn.host) -m str orders.example orders.test }\n"
+            in text)
+    assert "    use_backend payments if { var(txn.host) -m str payments.test }\n" in text
+    assert "    default_backend payments\n" in text
+    backend = text[text.index("\nbackend payments\n"):]
+    assert backend == (
+        "\nbackend payments\n"
+        "    balance roundrobin\n"
+        "    option httpchk GET /healthz\n"
+        "    http-check expect status 200-399\n"
+        "    default-server inter 1s fall 2 rise 3 resolvers docker resolve-prefer ipv4 "
+        "init-addr last,libc,none\n"
+        "    server payments-v1 payments-v1:8080 check weight 100\n"
+        "    server payments-v2 payments-v2:8080 check weight 0\n")
+    assert "    server orders-v1 orders-v1:9000 check weight 100 disabled\n" in text
+
+
+def test_rendering_is_deterministic_whatever_the_order() -> None:
+    shuffled = Router(env="test", backends=tuple(reversed(payments().backends)),
+                      default_backend="payments")
+    assert render(shuffled) == render(payments())
+    assert shuffled == payments()
+
+
+def test_the_upstream_takes_unmatched_requests() -> None:
+    router = Router(env="feature-1", backends=(Backend("web", hosts=("web.feature-1",)),),
+                    upstream=Upstream("router-test", 8080))
+    text = render(router)
+    assert "    default_backend superspec-upstream\n" in text
+    assert text.endswith("backend superspec-upstream\n"
+                         "    default-server inter 1s fall 2 rise 3 resolvers docker "
+                         "resolve-prefer ipv4 init-addr last,libc,none\n"
+                         "    server parent router-test:8080\n")
+
+
+def test_shared_hosts_are_project_dot_env() -> None:
+    assert shared_host("Payments-API", "test") == "payments-api.test"
+
+
+def test_the_model_round_trips_through_json_data() -> None:
+    router = Router(env="f", backends=payments().backends, upstream=Upstream("router-p", 80))
+    assert Router.from_dict(router.to_dict()) == router
+
+
+def test_weights_and_states_are_not_structure() -> None:
+    router = payments()
+    changed = router.with_server("payments", "payments-v2", weight=100, state="drain")
+    assert changed.backend("payments").server("payments-v2") == Server(
+        "payments-v2", 8080, weight=100, state="drain")
+    assert changed.structure() == router.structure()
+    grown = Router(env="test", backends=(*router.backends, Backend("ledger")),
+                   default_backend="payments")
+    assert grown.structure() != router.structure()
+
+
+HOSTILE = [
+    "a b", "a\nserver evil 1.2.3.4:80", "a#comment", "a;show info", "a}", "%[src]", "",
+    "-option", ".hidden", "a/b", "a:80", "naïve", "x" * 129, "a\r", "a\tb", "{ a }",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_names_are_refused_everywhere(value: str) -> None:
+    cases = [
+        lambda: Router(env=value),
+        lambda: Backend(value),
+        lambda: Backend("web", hosts=(value,)),
+        lambda: Backend("web", servers=(Server(value, 8080),)),
+        lambda: Upstream(value),
+        lambda: Router(env="e", backends=(Backend("web"),), default_backend=value),
+    ]
+    for case in cases:
+        with pytest.raises(InputError, match="is not a valid name: only letters, digits"):
+            case()
+
+
+@pytest.mark.parametrize("path", ["healthz", "/a b", "/a\nb", "/%[src]", "/#x", "/a;b", "/é"])
+def test_hostile_health_paths_are_refused(path: str) -> None:
+    with pytest.raises(InputError, match="health_path: .* is not a valid path"):
+        Backend("web", health_path=path)
+
+
+@pytest.mark.parametrize(("server", "message"), [
+    (Server("a", 0), "port: 0 is not a whole number from 1 to 65535"),
+    (Server("a", True), "port: True is not a whole number"),
+    (Server("a", 80, weight=257), "weight: 257 is not a whole number from 0 to 256"),
+    (Server("a", 80, weight=-1), "weight: -1 is not"),
+    (Server("a", 80, weight="50"), "weight: '50' is not"),  # type: ignore[arg-type]
+    (Server("a", 80, state="up"), "state: 'up' is not one of ready, drain, maint"),
+])
+def test_bad_server_values_are_refused(server: Server, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        Backend("web", servers=(server,))
+
+
+def test_whole_messages_name_the_place() -> None:
+    with pytest.raises(InputError) as caught:
+        Backend("web", servers=(Server("ok", 80), Server("bad name", 80)))
+    assert str(caught.value) == (
+        "router backends['web'].servers['bad name'].name: 'bad name' is not a valid name: "
+        "only letters, digits, '-', '_' and '.' (starting with a letter or digit, at most 128)")
+
+
+def test_ambiguities_are_refused() -> None:
+    with pytest.raises(InputError, match="backend 'web' appears more than once"):
+        Router(env="e", backends=(Backend("web"), Backend("web")))
+    with pytest.raises(InputError, match="host 'a.e' appears more than once"):
+        Router(env="e", backends=(Backend("web", hosts=("a.e",)), Backend("api", hosts=("A.e",))))
+    with pytest.raises(InputError, match="server 'a' appears more than once"):
+        Backend("web", servers=(Server("a", 80), Server("a", 81)))
+    with pytest.raises(InputError, match="'nope' is not one of the backends"):
+        Router(env="e", backends=(Backend("web"),), default_backend="nope")
+    with pytest.raises(InputError, match="cannot also have a default"):
+        Router(env="e", backends=(Backend("web"),), default_backend="web",
+               upstream=Upstream("router-p"))
+    with pytest.raises(InputError, match="reserved for the upstream"):
+        Backend("superspec-upstream")
+    with pytest.raises(InputError, match="stats_port: 8080 is also the frontend port"):
+        Router(env="e", stats_port=8080)
+
+
+def test_unknown_keys_in_stored_models_are_refused() -> None:
+    data = payments().to_dict()
+    data["backends"][0]["servers"][0]["extra"] = 1
+    with pytest.raises(InputError, match=r"backends\[0\].servers\[0\]: unknown key\(s\) extra"):
+        Router.from_dict(data)
+
+
+def test_with_server_checks_the_new_values() -> None:
+    with pytest.raises(InputError, match="weight: 300 is not"):
+        payments().with_server("payments", "payments-v1", weight=300)
+    with pytest.raises(InputError, match="has no server 'nope'"):
+        payments().with_server("payments", "nope", weight=3)
+
+
+def test_haproxy_accepts_the_rendered_configs(tmp_path: Path) -> None:
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(haproxy).exists():
+        pytest.fail("haproxy not found: apt-get install haproxy (Debian haproxy 2.6)")
+    routers = [payments(), Router(env="empty"),
+               Router(env="f", backends=payments().backends, upstream=Upstream("router-p"))]
+    for index, router in enumerate(routers):
+        config = tmp_path / f"{index}.cfg"
+        config.write_text(render(router))
+        done = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Configuration file is valid" in done.stdout
