@@ -8,9 +8,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,43 +83,6 @@ def raw_entries(path: Path) -> dict[str, tuple[int, int, int, bytes]]:
 
 
 # --- a real Docker engine ---------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def docker_host() -> Iterator[str]:
-    """A private dockerd (its own socket, data-root and exec-root in a temp dir), stopped by PID
-    at the end. SUPERSPEC_TEST_DOCKER_HOST names an engine to use instead."""
-    given = os.environ.get("SUPERSPEC_TEST_DOCKER_HOST")
-    if given:
-        yield given
-        return
-    dockerd = shutil.which("dockerd")
-    if dockerd is None:
-        pytest.fail("dockerd not found: run .ci/install-system-deps.sh (Debian docker.io)")
-    base = Path(tempfile.mkdtemp(prefix="ss-dockerd-", dir="/tmp"))
-    host = f"unix://{base}/docker.sock"
-    log = open(base / "dockerd.log", "wb")  # noqa: SIM115 - open for the whole session
-    proc = subprocess.Popen(
-        [dockerd, "--iptables=false", "--bridge=none", "--data-root", str(base / "data"),
-         "--exec-root", str(base / "exec"), "--pidfile", str(base / "docker.pid"), "-H", host],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while subprocess.run(["docker", "-H", host, "info"], capture_output=True).returncode:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dockerd did not start: {(base / 'dockerd.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield host
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        subprocess.run(["umount", "-R", str(base / "data")], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

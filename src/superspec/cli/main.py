@@ -22,6 +22,7 @@ COMMANDS = {
     "schema": "superspec.cli.schema:schema",
     "init": "superspec.cli.init:init",
     "generate": "superspec.cli.generate:generate",
+    "env": "superspec.cli.env:env",
 }
 LAST = {"step": "superspec.cli.step:step"}
 

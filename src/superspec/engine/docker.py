@@ -13,7 +13,7 @@ import os
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,13 @@ class ImageInfo:
     working_dir: str  # "/" when the image sets none
     layers: tuple[str, ...]  # RootFS layer digests, bottom first
     labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Mount:
+    host: str  # a directory on the engine's host
+    container: str
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,16 +149,25 @@ class DockerEngine:
 
     def create_container(self, image: str, name: str, *, networks: Sequence[str],
                          labels: dict[str, str], ports: dict[int, int | None],
-                         stop_signal: str | None = None) -> str:
-        """Create (not start) container ``name`` on ``networks`` (reachable there by its name),
-        publishing each container port of ``ports`` on 127.0.0.1 (host port None: any free
-        one); ``stop_signal`` overrides the image's. Returns its id."""
+                         stop_signal: str | None = None, aliases: Sequence[str] = (),
+                         environment: Mapping[str, str] | None = None,
+                         mounts: Sequence[Mount] = ()) -> str:
+        """Create (not start) container ``name`` on ``networks`` (reachable there by its name,
+        and on the first network by ``aliases`` too), publishing each container port of
+        ``ports`` on 127.0.0.1 (host port None: any free one), with ``environment`` variables
+        and host directories bind-mounted; ``stop_signal`` overrides the image's. Returns its
+        id."""
         if not networks:
             raise InputError(f"container {name}: at least one network is needed")
         try:
+            networking = self._client.api.create_networking_config({
+                networks[0]: self._client.api.create_endpoint_config(aliases=list(aliases))})
             container = self._client.containers.create(
                 image, name=name, network=networks[0], labels=labels, detach=True,
-                stop_signal=stop_signal,
+                stop_signal=stop_signal, environment=dict(environment or {}),
+                networking_config=networking.get("EndpointsConfig"),
+                volumes={m.host: {"bind": m.container, "mode": "ro" if m.read_only else "rw"}
+                         for m in mounts},
                 ports={f"{port}/tcp": ("127.0.0.1", host) if host else ("127.0.0.1",)
                        for port, host in ports.items()})
         except docker.errors.APIError as exc:
@@ -202,15 +218,21 @@ class DockerEngine:
         return bytes(logs).decode("utf-8", "replace")
 
     def put_file(self, name: str, path: str, data: bytes, mode: int = 0o644) -> None:
-        """Write ``data`` to ``path`` in container ``name`` (running or not), owned by root."""
-        directory, _, filename = path.rpartition("/")
+        """Write ``data`` to absolute ``path`` in container ``name`` (running or not), owned by
+        root; missing parent directories are made (0755)."""
+        parts = path.strip("/").split("/")
         buffer = io.BytesIO()
+        stamp = int(time.time())
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            member = tarfile.TarInfo(filename)
-            member.size, member.mode, member.mtime = len(data), mode, int(time.time())
+            for depth in range(1, len(parts)):
+                folder = tarfile.TarInfo("/".join(parts[:depth]))
+                folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, stamp
+                tar.addfile(folder)
+            member = tarfile.TarInfo("/".join(parts))
+            member.size, member.mode, member.mtime = len(data), mode, stamp
             tar.addfile(member, io.BytesIO(data))
         done = self._call(name, f"writing {path} into",
-                          lambda c: c.put_archive(directory or "/", buffer.getvalue()))
+                          lambda c: c.put_archive("/", buffer.getvalue()))
         if not done:
             raise InputError(f"writing {path} into container {name} failed")
 
@@ -236,6 +258,65 @@ class DockerEngine:
                             lambda c: c.exec_run(argv, user=user, stdout=True, stderr=True))
         return int(result.exit_code), bytes(result.output or b"").decode("utf-8", "replace")
 
+    # --- labelled objects: what an environment is made of ----------------------------------
+
+    def containers(self, labels: Mapping[str, str]) -> list[ContainerState]:
+        """Every container (running or not) carrying all of ``labels``, sorted by name."""
+        try:
+            found = self._client.containers.list(all=True, filters={"label": _label_filter(
+                labels)})
+        except docker.errors.APIError as exc:
+            raise InputError(f"cannot list containers: {exc.explanation or exc}") from None
+        states = [self.container_state(c.name) for c in found]
+        return sorted((s for s in states if s is not None), key=lambda s: s.name)
+
+    def ensure_network(self, name: str, labels: Mapping[str, str]) -> bool:
+        """Network ``name`` (a bridge); created with ``labels`` when missing. True when this call
+        created it."""
+        try:
+            if self._client.networks.list(names=[name]):
+                return False
+            self._client.networks.create(name, driver="bridge", labels=dict(labels),
+                                         check_duplicate=True)
+        except docker.errors.APIError as exc:
+            raise InputError(f"creating network {name} failed: {exc.explanation or exc}") \
+                from None
+        return True
+
+    def networks(self, labels: Mapping[str, str]) -> list[str]:
+        """The names of the networks carrying all of ``labels``, sorted."""
+        try:
+            found = self._client.networks.list(filters={"label": _label_filter(labels)})
+        except docker.errors.APIError as exc:
+            raise InputError(f"cannot list networks: {exc.explanation or exc}") from None
+        return sorted(n.name for n in found)
+
+    def remove_network(self, name: str) -> None:
+        try:
+            for network in self._client.networks.list(names=[name]):
+                network.remove()
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:
+            raise InputError(f"removing network {name} failed: {exc.explanation or exc}") \
+                from None
+
+    def volumes(self, labels: Mapping[str, str]) -> list[str]:
+        try:
+            found = self._client.volumes.list(filters={"label": _label_filter(labels)})
+        except docker.errors.APIError as exc:
+            raise InputError(f"cannot list volumes: {exc.explanation or exc}") from None
+        return sorted(v.name for v in found)
+
+    def remove_volume(self, name: str) -> None:
+        try:
+            self._client.volumes.get(name).remove(force=True)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:
+            raise InputError(f"removing volume {name} failed: {exc.explanation or exc}") \
+                from None
+
     def _container(self, name: str, missing_ok: bool = False) -> Any:
         try:
             return self._client.containers.get(name)
@@ -255,6 +336,10 @@ class DockerEngine:
         except docker.errors.APIError as exc:
             raise InputError(f"{doing} container {name} failed: {exc.explanation or exc}") \
                 from None
+
+
+def _label_filter(labels: Mapping[str, str]) -> list[str]:
+    return [f"{key}={value}" for key, value in sorted(labels.items())]
 
 
 def _info(image: Any) -> ImageInfo:

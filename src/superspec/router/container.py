@@ -57,11 +57,12 @@ class RouterContainer:
     def create(cls, engine: DockerEngine, router: Router, *, name: str, image: str,
                networks: Sequence[str], port: int | None = None,
                labels: Mapping[str, str] | None = None, timeout: float = 30.0,
-               ) -> RouterContainer:
+               files: Mapping[str, bytes] | None = None) -> RouterContainer:
         """Create and start the router: on ``networks`` (the first one is the environment's),
         its frontend published on 127.0.0.1:``port`` (None: any free port) and its runtime API
         on a free 127.0.0.1 port. Every server starts as down: it gets traffic only after its
-        health check has passed ``rise`` times."""
+        health check has passed ``rise`` times. ``files`` are written into it before it
+        starts."""
         handle = cls(engine, name, timeout)
         engine.create_container(
             image, handle.name, networks=networks,
@@ -71,6 +72,8 @@ class RouterContainer:
             engine.put_file(handle.name, CONFIG_PATH, render(router).encode())
             engine.put_file(handle.name, STATE_PATH, _fresh_state(router, set()).encode())
             engine.put_file(handle.name, MODEL_PATH, _model_json(router))
+            for path, data in (files or {}).items():  # e.g. the environment's Server Spec
+                engine.put_file(handle.name, path, data)
             engine.start_container(handle.name)
             handle._wait_loaded(router, previous_pid=None)
             handle._sync(router)

@@ -47,7 +47,8 @@ BUILTIN: tuple[Runner, ...] = (
            params="superspec.package.step:PackageParams", adapter="superspec.package.step:run",
            command="superspec.cli.package:package"),
     Runner("deploy", "Deploy the packaged application to one environment.",
-           params="superspec.step.pending:DeployParams", needs_env=True),
+           params="superspec.env.step:DeployParams", adapter="superspec.env.step:run",
+           command="superspec.cli.deploy:deploy", needs_env=True),
     Runner("release", "Release to one environment with the spec's strategy (blue-green, "
                       "rolling, canary), gates, approval and rollback.",
            params="superspec.step.pending:ReleaseParams", needs_env=True, can_pause=True,

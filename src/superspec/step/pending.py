@@ -1,6 +1,6 @@
 """Params of the step runners whose contract exists but whose runner is not in this version
-(deploy, release): `superspec step` checks them, and the environment they target, before it
-answers "not available"."""
+(release): `superspec step` checks them, and the environment they target, before it answers
+"not available"."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ from typing import Literal
 from pydantic import Field
 
 from superspec.step.contract import ParamsBase
-
-
-class DeployParams(ParamsBase):
-    step: Literal["deploy"]
-    env: str | None = Field(None, description="Environment; default: the stage's env.")
-    version: str | None = Field(None, description="Version/tag to deploy; default: app.version.")
 
 
 class ReleaseParams(ParamsBase):

@@ -1,0 +1,35 @@
+"""superspec deploy: put this project's version into an environment (recreate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from superspec.cli.options import format_option, load, spec_options
+
+
+@click.command()
+@spec_options
+@click.option("--env", "env", required=True, metavar="ENV", help="The target environment.")
+@click.option("--version", "version", default=None, help="The version (image tag) to deploy; "
+              "default app.version.")
+@click.option("--image", default=None, help="A full image reference instead of "
+              "app.image:version.")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for every replica to pass its health check.")
+@format_option
+def deploy(spec: Path, layers: tuple[Path, ...], env: str, version: str | None,
+           image: str | None, timeout: float, output_format: str) -> None:
+    """Deploy this project to environment ENV: create the environment when it is absent,
+    else migrate its database first and replace the replicas with the new version
+    (recreate: the zero-downtime strategies are `superspec release`'s), then wait for health.
+    The same version and configuration again: "unchanged".
+    """
+    from superspec.cli.env import _engine, _print_outcome, _say
+    from superspec.env.apply import up
+    from superspec.env.desired import app_plan
+
+    plan = app_plan(load(spec, layers), env, version, image)
+    outcome = up(_engine(), plan, timeout=timeout, say=_say)
+    _print_outcome(outcome.to_json(), output_format)

@@ -1,0 +1,156 @@
+"""superspec env: create, list, describe, split, merge and destroy environments on a Docker
+engine (DOCKER_HOST honoured). Progress goes to stderr; results to stdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from superspec.cli.options import format_option, load, spec_options
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _engine() -> Any:
+    from superspec.engine.docker import DockerEngine
+
+    return DockerEngine.connect()
+
+
+@click.group()
+def env() -> None:
+    """Environments: self-describing application instances on a Docker engine.
+
+    \b
+    Every container, network and volume carries io.superspec.* labels and every container
+    holds /etc/superspec/server-spec.json: what runs is read back from the engine.
+      superspec env create test            network, router, database, replicas; waits for health
+      superspec env list                   environments on the engine
+      superspec env describe test          what runs, from the engine; drift exits 1
+      superspec env destroy test           everything labelled for it
+    """
+
+
+@env.command()
+@click.argument("name")
+@spec_options
+@click.option("--version", "version", default=None, help="The version (image tag) to run; "
+              "default app.version.")
+@click.option("--image", default=None, help="A full image reference instead of "
+              "app.image:version.")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for every replica to pass its health check.")
+@click.option("--keep-failed", is_flag=True, help="Keep what a failed create made, to look at.")
+@format_option
+def create(name: str, spec: Path, layers: tuple[Path, ...], version: str | None,
+           image: str | None, timeout: float, keep_failed: bool, output_format: str) -> None:
+    """Create environment NAME for this project (or bring it up to date: a second create of
+    an up-to-date environment changes nothing and says so). Exit 1 with the failing
+    replica's last log lines when it does not become healthy; what this run made is removed."""
+    from superspec.env.apply import up
+    from superspec.env.desired import app_plan
+
+    plan = app_plan(load(spec, layers), name, version, image)
+    outcome = up(_engine(), plan, timeout=timeout, keep_failed=keep_failed, say=_say)
+    _print_outcome(outcome.to_json(), output_format)
+
+
+def _print_outcome(data: dict[str, Any], output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    click.echo(f"{data['action']} {data['project']} {data['version']} in {data['environment']}"
+               f": {data['url']} ({len(data['replicas'])} replica(s))")
+
+
+@env.command(name="list")
+@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Only the environments holding this project.")
+@click.option("--layers", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where layers named in 'extends' are found.")
+@click.option("--all", "everything", is_flag=True, help="Every environment on the engine "
+              "(the default without --spec).")
+@format_option
+def list_(spec: Path | None, layers: tuple[Path, ...], everything: bool,
+          output_format: str) -> None:
+    """The environments on the engine, read from their labels."""
+    from superspec.env.inspect import environments
+
+    project = None if spec is None or everything else load(spec, layers).model.name
+    found = environments(_engine(), project)
+    if output_format == "json":
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
+        return
+    for item in found:
+        apps = ", ".join(f"{a['project']} {a['version']} ({a['running']}/{a['replicas']})"
+                         for a in item["apps"]) or "no applications"
+        parent = f" (split from {item['parent']})" if item["parent"] else ""
+        click.echo(f"{item['environment']}{parent}: {item['url']} - {apps}")
+
+
+@env.command()
+@click.argument("name")
+@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Show this project's part only (and compare its database).")
+@click.option("--layers", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where layers named in 'extends' are found.")
+@format_option
+def describe(name: str, spec: Path | None, layers: tuple[Path, ...], output_format: str) -> None:
+    """What environment NAME runs, read from the engine: its Server Spec, assembled from the
+    router and the replicas. Labels, Server Spec files and database that disagree are drift:
+    listed, exit 1."""
+    from superspec.env.inspect import describe as read
+    from superspec.errors import RuleFailure
+
+    project, changes = None, None
+    if spec is not None:
+        effective = load(spec, layers)
+        project = effective.model.name
+        changes = _changes(effective, name)
+    found = read(_engine(), name, project, changes)
+    if output_format == "json":
+        click.echo(json.dumps(found.to_json(), indent=2, sort_keys=True))
+    else:
+        header = found.spec
+        click.echo(f"{header.environment} ({header.env_class}, {header.engine}) - router "
+                   f"{header.router} on 127.0.0.1:{header.port}"
+                   + (f", split from {header.parent}" if header.parent else ""))
+        for app in header.apps:
+            db = "" if app.database is None else (
+                f", database {app.database.engine} at version {app.database.schema_version}")
+            click.echo(f"  {app.project} {app.version} ({app.image_id[:19]}), "
+                       f"{len(app.replicas)} replica(s){db}")
+        for line in found.drift:
+            click.echo(f"  drift: {line}")
+    if found.drift:
+        raise RuleFailure(f"environment {name} drifted: {len(found.drift)} difference(s)")
+
+
+def _changes(effective: Any, env: str) -> Any:
+    database = effective.model.environments.get(env)
+    database = database.database if database is not None else None
+    if database is None or database.baseline is None:
+        return None
+    from superspec.db import load_changes
+
+    root = Path(effective.path).parent
+    return load_changes(root / database.baseline, database.baseline_version,
+                        root / database.migrations if database.migrations else None)
+
+
+@env.command()
+@click.argument("name")
+@click.option("--keep-data", is_flag=True, help="Keep the environment's databases.")
+@click.option("--with-children", is_flag=True, help="Also destroy its sub-environments.")
+def destroy(name: str, keep_data: bool, with_children: bool) -> None:
+    """Remove every container, network and volume labelled for environment NAME (a label
+    sweep: a half-created environment goes too), and its databases unless --keep-data."""
+    from superspec.env.destroy import destroy as sweep
+
+    count = sweep(_engine(), name, keep_data=keep_data, with_children=with_children)
+    click.echo(f"destroyed {name}: {count} object(s) removed")

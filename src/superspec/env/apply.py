@@ -1,0 +1,287 @@
+"""Bring one application of an environment to its plan: `env create` and `deploy` (recreate).
+
+Order: the environment's network and router (created once, shared by its applications), the
+database (baseline, then change scripts), then the replicas (each with its Server Spec written
+in before it starts), then the router's backend; done when every replica passes its health
+check through the router. A run that fails removes what it created (unless ``keep_failed``);
+a run killed half-way is converged by the next one (the lease of a dead runner is taken over,
+half-made containers are replaced).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from superspec import __version__
+from superspec.db import SqliteTarget, Target, drop_database
+from superspec.engine.docker import DockerEngine, Mount
+from superspec.env import database as databases
+from superspec.env.desired import AppPlan
+from superspec.env.lock import environment_lock
+from superspec.env.names import (
+    APP_PORT,
+    DB_MOUNT,
+    ENV,
+    PROJECT,
+    ROLE,
+    SERVER_SPEC_PATH,
+    SPEC_DIGEST,
+    VERSION,
+    env_labels,
+    network_name,
+    replica_name,
+    router_name,
+)
+from superspec.env.serverspec import AppSpec, DatabaseState, Replica, ServerSpec, SplitPoint
+from superspec.errors import InputError
+from superspec.router.config import Backend, Router, Server, Upstream, shared_host
+from superspec.router.container import RouterContainer
+from superspec.router.image import DEFAULT_TAG, build_router_image
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Outcome:
+    env: str
+    project: str
+    action: str  # created | deployed | unchanged
+    version: str
+    port: int  # the front door on 127.0.0.1
+    replicas: list[str] = field(default_factory=list)
+    database: DatabaseState | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"environment": self.env, "project": self.project, "action": self.action,
+                "version": self.version, "url": f"http://127.0.0.1:{self.port}/",
+                "replicas": self.replicas,
+                "database": None if self.database is None
+                else self.database.model_dump(mode="json")}
+
+
+@dataclass
+class _Made:
+    """What this run created, to remove if it fails."""
+
+    containers: list[str] = field(default_factory=list)
+    network: str | None = None
+    database: Target | None = None
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def router_image(engine: DockerEngine, plan: AppPlan) -> str:
+    if plan.proxy_image is not None:
+        if engine.image(plan.proxy_image) is None:
+            raise InputError(f"router image {plan.proxy_image!r} (environments.{plan.env}.proxy."
+                             "image) is not in the Docker engine")
+        return plan.proxy_image
+    if engine.image(DEFAULT_TAG) is None:
+        build_router_image(engine, DEFAULT_TAG)
+    return DEFAULT_TAG
+
+
+def read_spec(engine: DockerEngine, container: str) -> ServerSpec | None:
+    data = engine.read_file(container, SERVER_SPEC_PATH)
+    return None if data is None else ServerSpec.decode(data, f"{container}:{SERVER_SPEC_PATH}")
+
+
+def up(engine: DockerEngine, plan: AppPlan, *, timeout: float = 60.0, keep_failed: bool = False,
+       say: Say = lambda _: None, parent: str | None = None,
+       split_point: SplitPoint | None = None) -> Outcome:
+    """Create or update ``plan``'s application in its environment (holding its lease)."""
+    with environment_lock(plan.env):
+        return _up(engine, plan, timeout=timeout, keep_failed=keep_failed, say=say,
+                   parent=parent, split_point=split_point)
+
+
+def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: bool, say: Say,
+        parent: str | None, split_point: SplitPoint | None) -> Outcome:
+    secrets = _secret_values(plan)
+    image = engine.image(plan.image)
+    if image is None:
+        raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
+                         "first")
+    made = _Made()
+    try:
+        router, env_spec = _environment(engine, plan, made, say, parent)
+        current = engine.containers({ENV: plan.env, PROJECT: plan.project, ROLE: "app"})
+        before = read_spec(engine, current[0].name) if current else None
+        db = databases.target(plan)
+        db_state = None
+        if db is not None:
+            result = databases.bring_up(plan, db)
+            if result.created:
+                made.database = db
+            if result.applied:
+                say(f"database {db.describe()}: applied {len(result.applied)} script(s), now "
+                    f"at version {result.schema_version}")
+            db_state = databases.state(plan, db, databases.current(plan, db))
+        if before is not None and _unchanged(plan, current, before, image.id, db_state, router):
+            app = before.app(plan.project)
+            assert app is not None
+            return Outcome(plan.env, plan.project, "unchanged", plan.version,
+                           _front_port(router), [r.name for r in app.replicas], db_state)
+        previous = before.app(plan.project) if before is not None else None
+        app = _app_spec(plan, image.id, db_state, previous, parent, split_point)
+        for old in current:
+            engine.remove_container(old.name)
+        names = [replica_name(plan.env, plan.project, i) for i in range(1, plan.replicas + 1)]
+        header = env_spec.model_copy(update={"apps": [app]})
+        for name in names:
+            _start_replica(engine, plan, name, header.encode(), secrets, db, made)
+        say(f"started {len(names)} replica(s) of {plan.project} {plan.version}")
+        _route(router, plan, names)
+        _wait_healthy(engine, router, plan, names, timeout, say)
+        router_spec = read_spec(engine, router.name) or env_spec
+        engine.put_file(router.name, SERVER_SPEC_PATH, router_spec.with_app(app).encode())
+    except BaseException:
+        if not keep_failed:
+            _remove(engine, made)
+        raise
+    action = "created" if made.network is not None or previous is None else "deployed"
+    return Outcome(plan.env, plan.project, action, plan.version, _front_port(router), names,
+                   db_state)
+
+
+def _secret_values(plan: AppPlan) -> dict[str, str]:
+    missing = [name for name in plan.secrets if not os.environ.get(name)]
+    if missing:
+        raise InputError(f"secret(s) {', '.join(missing)} named in app.secrets are not set in "
+                         "the environment (the CI passes them as credentials)")
+    return {name: os.environ[name] for name in plan.secrets}
+
+
+def _environment(engine: DockerEngine, plan: AppPlan, made: _Made, say: Say,
+                 parent: str | None) -> tuple[RouterContainer, ServerSpec]:
+    """The environment's network and router, created when missing (a router that is not
+    running is a half-made one: it is replaced)."""
+    network = network_name(plan.env)
+    if engine.ensure_network(network, env_labels(plan.env, "network", parent=parent)):
+        made.network = network
+    name = router_name(plan.env)
+    spec = ServerSpec.model_validate({
+        "superspec": __version__, "environment": plan.env, "class": plan.env_class,
+        "engine": plan.engine, "network": network, "router": name, "port": plan.front_port,
+        "parent": parent})
+    state = engine.container_state(name)
+    if state is not None and state.status == "running":
+        found = read_spec(engine, name)
+        if found is not None:
+            spec = found
+        return RouterContainer(engine, name), spec
+    if state is not None:
+        engine.remove_container(name)
+    upstream = None if parent is None else Upstream(router_name(parent), APP_PORT)
+    router = RouterContainer.create(
+        engine, Router(plan.env, port=APP_PORT, upstream=upstream), name=name,
+        image=router_image(engine, plan), networks=[network], port=plan.front_port,
+        labels=env_labels(plan.env, "proxy", parent=parent),
+        files={SERVER_SPEC_PATH: spec.encode()})
+    made.containers.append(name)
+    port = router.address()[1]
+    spec = spec.model_copy(update={"port": port})  # the engine chose it when none was given
+    engine.put_file(name, SERVER_SPEC_PATH, spec.encode())
+    say(f"environment {plan.env}: network {network}, router {name} on 127.0.0.1:{port}")
+    return router, spec
+
+
+def _unchanged(plan: AppPlan, current: list[Any], before: ServerSpec, image_id: str,
+               db_state: DatabaseState | None, router: RouterContainer) -> bool:
+    app = before.app(plan.project)
+    if app is None or len(current) != plan.replicas:
+        return False
+    if any(c.status != "running" or c.labels.get(VERSION) != plan.version for c in current):
+        return False
+    if (app.version, app.image_id, app.config_digest) != (plan.version, image_id,
+                                                          plan.config_digest):
+        return False
+    if db_state is not None and app.database != db_state:
+        return False
+    model = router.router()
+    names = {c.name for c in current}
+    return any(b.name == plan.project and {s.name for s in b.servers} == names
+               for b in model.backends)
+
+
+def _app_spec(plan: AppPlan, image_id: str, db_state: DatabaseState | None,
+              previous: AppSpec | None, parent: str | None,
+              split_point: SplitPoint | None) -> AppSpec:
+    names = [replica_name(plan.env, plan.project, i) for i in range(1, plan.replicas + 1)]
+    stamp = now()
+    return AppSpec(
+        project=plan.project, version=plan.version, image=plan.image, image_id=image_id,
+        config=plan.config, config_digest=plan.config_digest, spec_digest=plan.spec_digest,
+        replicas=[Replica(name=n, endpoint=f"http://{n}:{plan.port}") for n in names],
+        database=db_state,
+        parent=parent if parent is not None else (previous.parent if previous else None),
+        split_point=split_point or (previous.split_point if previous else None),
+        created=previous.created if previous else stamp, updated=stamp)
+
+
+def _start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
+                   secrets: dict[str, str], db: Target | None, made: _Made) -> None:
+    variables = dict(plan.variables) | secrets
+    mounts: list[Mount] = []
+    if db is not None:
+        variables["DATABASE_URL"] = databases.app_url(db, plan.project)
+        folder = databases.mount_dir(db)
+        if folder is not None:
+            mounts.append(Mount(str(folder), DB_MOUNT))
+    labels = env_labels(plan.env, "app", plan.project) | {
+        VERSION: plan.version, SPEC_DIGEST: plan.spec_digest}
+    engine.create_container(plan.image, name, networks=[network_name(plan.env)],
+                            aliases=[plan.project], labels=labels, ports={},
+                            environment=variables, mounts=mounts)
+    made.containers.append(name)
+    engine.put_file(name, SERVER_SPEC_PATH, spec)
+    engine.start_container(name)
+
+
+def _route(router: RouterContainer, plan: AppPlan, names: list[str]) -> None:
+    model = router.router()
+    backend = Backend(plan.project, hosts=(shared_host(plan.project, plan.env),),
+                      servers=tuple(Server(n, plan.port) for n in names),
+                      health_path=plan.health)
+    backends = tuple(b for b in model.backends if b.name != plan.project) + (backend,)
+    default = model.default_backend
+    if model.upstream is None and default is None:
+        default = plan.project  # the first application is what the plain port answers
+    router.apply(replace(model, backends=backends, default_backend=default))
+
+
+def _wait_healthy(engine: DockerEngine, router: RouterContainer, plan: AppPlan,
+                  names: list[str], timeout: float, say: Say) -> None:
+    try:
+        router.wait_healthy({(plan.project, n) for n in names}, timeout=timeout)
+    except InputError:
+        for name in names:
+            state = engine.container_state(name)
+            status = state.status if state else "missing"
+            say(f"{name} ({status}), last log lines:")
+            for line in (engine.container_logs(name, tail=20) if state else "").splitlines():
+                say(f"  {line}")
+        raise InputError(f"replicas of {plan.project} {plan.version} did not pass their health "
+                         f"check ({plan.health}) within {timeout:g}s") from None
+
+
+def _front_port(router: RouterContainer) -> int:
+    return router.address()[1]
+
+
+def _remove(engine: DockerEngine, made: _Made) -> None:
+    for name in reversed(made.containers):
+        engine.remove_container(name)
+    if made.network is not None:
+        engine.remove_network(made.network)
+    if made.database is not None:
+        if isinstance(made.database, SqliteTarget):
+            made.database.path.unlink(missing_ok=True)
+        else:
+            drop_database(made.database)

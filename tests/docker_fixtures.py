@@ -1,0 +1,129 @@
+"""Shared Docker fixtures (a pytest plugin loaded by tests/conftest.py): one private dockerd for
+the whole session, the engine adapter on it, the router image and busybox app images.
+
+Traffic goes only to ports published on 127.0.0.1; containers reach each other by name on a
+user-defined network (Docker's DNS), never by bridge IP.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from superspec.engine.docker import DockerEngine
+from superspec.router.image import build_router_image
+
+APP_PORT = 8080
+
+
+# --- a real Docker engine (the pattern of tests/package/conftest.py) --------------------------
+
+
+@pytest.fixture(scope="session")
+def docker_host() -> Iterator[str]:
+    """A private dockerd for the whole session (its own socket, data-root and exec-root in a
+    temp dir), stopped by PID at the end. SUPERSPEC_TEST_DOCKER_HOST names an engine to use
+    instead. ``--bridge=none`` only drops the default bridge: user-defined networks work."""
+    given = os.environ.get("SUPERSPEC_TEST_DOCKER_HOST")
+    if given:
+        yield given
+        return
+    dockerd = shutil.which("dockerd")
+    if dockerd is None:
+        pytest.fail("dockerd not found: run .ci/install-system-deps.sh (Debian docker.io)")
+    base = Path(tempfile.mkdtemp(prefix="ss-dockerd-", dir="/tmp"))
+    host = f"unix://{base}/docker.sock"
+    log = open(base / "dockerd.log", "wb")  # noqa: SIM115 - open for the whole session
+    proc = subprocess.Popen(
+        [dockerd, "--iptables=false", "--bridge=none", "--data-root", str(base / "data"),
+         "--exec-root", str(base / "exec"), "--pidfile", str(base / "docker.pid"), "-H", host],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while subprocess.run(["docker", "-H", host, "info"], capture_output=True).returncode:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("dockerd did not answer `docker info` within 60s: "
+                            f"{(base / 'dockerd.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield host
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        subprocess.run(["umount", "-R", str(base / "data")], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def docker_cli(host: str, *args: str, timeout: float = 60) -> str:
+    done = subprocess.run(["docker", "-H", host, *args], capture_output=True, text=True,
+                          timeout=timeout)
+    if done.returncode:
+        raise AssertionError(f"docker {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def connect(host: str) -> DockerEngine:
+    return DockerEngine(docker.DockerClient(base_url=host, timeout=60))
+
+
+@pytest.fixture(scope="session")
+def engine(docker_host: str) -> DockerEngine:
+    return connect(docker_host)
+
+
+@pytest.fixture(scope="session")
+def router_image(engine: DockerEngine) -> str:
+    """The router image, built from this machine's haproxy (Debian haproxy 2.6)."""
+    if not Path("/usr/sbin/haproxy").exists():
+        pytest.fail("/usr/sbin/haproxy not found: apt-get install haproxy")
+    tag = "superspec-test/router:local"
+    build_router_image(engine, tag)
+    return tag
+
+
+@pytest.fixture(scope="session")
+def app_image(docker_host: str, tmp_path_factory: pytest.TempPathFactory
+              ) -> Callable[[str, bool], str]:
+    """``app_image(version, healthy)``: a busybox httpd image serving /www on 8080 with
+    /www/version holding ``version`` and, when ``healthy``, /www/healthz."""
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.fail("busybox not found: run .ci/install-system-deps.sh (busybox-static)")
+    made: dict[tuple[str, bool], str] = {}
+
+    def build(version: str, healthy: bool = True) -> str:
+        if (version, healthy) in made:
+            return made[(version, healthy)]
+        rootfs = tmp_path_factory.mktemp(f"app-{version}")
+        (rootfs / "bin").mkdir()
+        (rootfs / "www").mkdir()
+        shutil.copy(busybox, rootfs / "bin" / "busybox")
+        (rootfs / "www" / "version").write_text(version + "\n")
+        if healthy:
+            (rootfs / "www" / "healthz").write_text("ok\n")
+        archive = rootfs.parent / f"{rootfs.name}.tar"
+        with tarfile.open(archive, "w") as tar:
+            tar.add(rootfs, arcname=".")
+        ref = f"superspec-test/app:{version}{'' if healthy else '-nohealth'}"
+        docker_cli(docker_host, "import", "--change",
+                   f'CMD ["/bin/busybox", "httpd", "-f", "-p", "{APP_PORT}", "-h", "/www"]',
+                   str(archive), ref)
+        made[(version, healthy)] = ref
+        return ref
+
+    return build
+
+
