@@ -8,7 +8,7 @@ from typing import Any
 
 from superspec.digest import digest
 from superspec.env.names import check_env_name
-from superspec.errors import SpecError, UsageError
+from superspec.errors import SpecError
 from superspec.spec import EffectiveSpec
 from superspec.spec.envmodels import Database
 from superspec.suggest import unknown_environment
@@ -59,7 +59,8 @@ def app_plan(effective: EffectiveSpec, env: str, version: str | None = None,
     model = effective.model
     check_env_name(env)
     if env not in model.environments:
-        raise UsageError(unknown_environment(env, model.environments))
+        raise SpecError(unknown_environment(env, model.environments),
+                        location=effective.locate("environments"))
     app = model.app
     environment = model.environments[env]
     problems = []
