@@ -108,7 +108,7 @@ def test_a_missing_image_or_unknown_environment_is_one_clear_line(
     assert (run.code, run.err) == (1, "error: image 'superspec-test/app:nope' is not in the "
                                       "Docker engine; build or load it first\n")
     run = run_cli(capsys, "env", "create", "tset")
-    assert (run.code, run.err) == (1, "error: superspec.yaml:11 [company ledger] environments: "
+    assert (run.code, run.err) == (1, "error: superspec.yaml:13 [company ledger] environments: "
                                       "environment 'tset' is not defined in environments; did "
                                       "you mean 'test'?\n")
     assert labelled(engine, "test") == []

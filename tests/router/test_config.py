@@ -152,9 +152,9 @@ def test_ambiguities_are_refused() -> None:
         Backend("web", servers=(Server("a", 80), Server("a", 81)))
     with pytest.raises(InputError, match="'nope' is not one of the backends"):
         Router(env="e", backends=(Backend("web"),), default_backend="nope")
-    with pytest.raises(InputError, match="cannot also have a default"):
-        Router(env="e", backends=(Backend("web"),), default_backend="web",
-               upstream=Upstream("router-p"))
+    with pytest.raises(InputError, match="host 'web' appears more than once"):
+        Router(env="e", backends=(Backend("web", hosts=("web",)),),
+               upstream=Upstream("router-p", hosts=("web",)))
     with pytest.raises(InputError, match="reserved for the upstream"):
         Backend("superspec-upstream")
     with pytest.raises(InputError, match="stats_port: 8080 is also the frontend port"):
@@ -188,3 +188,15 @@ def test_haproxy_accepts_the_rendered_configs(tmp_path: Path) -> None:
                               text=True, timeout=30)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "Configuration file is valid" in done.stdout
+
+
+def test_an_upstream_takes_its_hosts_and_the_rest_when_there_is_no_default() -> None:
+    router = Router(env="feat", backends=(Backend("web", hosts=("web",)),),
+                    default_backend="web", upstream=Upstream("ss-test-router", 8080,
+                                                             hosts=("Fraud", "api")))
+    text = render(router)
+    assert ("    use_backend superspec-upstream if { var(txn.host) -m str api fraud }\n"
+            "    default_backend web\n") in text
+    assert Router.from_dict(router.to_dict()) == router
+    alone = render(Router(env="feat", upstream=Upstream("ss-test-router")))
+    assert "    default_backend superspec-upstream\n" in alone

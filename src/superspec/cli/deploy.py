@@ -21,15 +21,17 @@ from superspec.cli.options import format_option, load, spec_options
 @format_option
 def deploy(spec: Path, layers: tuple[Path, ...], env: str, version: str | None,
            image: str | None, timeout: float, output_format: str) -> None:
-    """Deploy this project to environment ENV: create the environment when it is absent,
+    """Deploy this project to environment ENV (of the spec, or a sub-environment split from
+    one): create the environment when it is absent,
     else migrate its database first and replace the replicas with the new version
     (recreate: the zero-downtime strategies are `superspec release`'s), then wait for health.
     The same version and configuration again: "unchanged".
     """
     from superspec.cli.env import _engine, _print_outcome, _say
     from superspec.env.apply import up
-    from superspec.env.desired import app_plan
+    from superspec.env.lookup import plan_in
 
-    plan = app_plan(load(spec, layers), env, version, image)
-    outcome = up(_engine(), plan, timeout=timeout, say=_say)
+    engine = _engine()
+    plan = plan_in(engine, load(spec, layers), env, version, image)
+    outcome = up(engine, plan, timeout=timeout, say=_say)
     _print_outcome(outcome.to_json(), output_format)

@@ -154,3 +154,70 @@ def destroy(name: str, keep_data: bool, with_children: bool) -> None:
 
     count = sweep(_engine(), name, keep_data=keep_data, with_children=with_children)
     click.echo(f"destroyed {name}: {count} object(s) removed")
+
+
+def _plans(paths: tuple[Path, ...], spec: Path, layers: tuple[Path, ...], env: str) -> list[Any]:
+    """The plan for ``env`` of every project named (spec files or directories; default
+    --spec)."""
+    from superspec.env.desired import app_plan
+    from superspec.render.generate import spec_files
+
+    return [app_plan(load(path, layers), env) for path in spec_files(list(paths) or [spec])]
+
+
+@env.command()
+@click.argument("parent")
+@click.argument("new")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@spec_options
+@click.option("--port", type=int, default=None, help="The new environment's front door on "
+              "127.0.0.1 (default: a free port).")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for every replica to pass its health check.")
+@format_option
+def split(parent: str, new: str, paths: tuple[Path, ...], spec: Path, layers: tuple[Path, ...],
+          port: int | None, timeout: float, output_format: str) -> None:
+    """Split sub-environment NEW off PARENT, forking the projects in PATHS (spec files or
+    directories; default --spec): each starts from the image, configuration and replicas the
+    parent runs, with a copy of its database as it is now. Calls to the parent's other
+    applications fall back to the parent; nothing in the parent calls into NEW."""
+    from superspec.env.split import split as fork
+
+    outcomes = fork(_engine(), parent, new, _plans(paths, spec, layers, parent), port=port,
+                    timeout=timeout, say=_say)
+    for outcome in outcomes:
+        _print_outcome(outcome.to_json() | {"action": f"split from {parent}:"}, output_format)
+
+
+@env.command()
+@click.argument("child")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--into", "parent", required=True, metavar="PARENT",
+              help="The environment CHILD was split from.")
+@spec_options
+@click.option("--take", default=None, metavar="ENV",
+              help="The side that wins every conflict: CHILD or PARENT.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--keep", is_flag=True, help="Keep CHILD after a successful merge.")
+@click.option("--timeout", type=float, default=60.0, show_default=True)
+@format_option
+def merge(child: str, paths: tuple[Path, ...], parent: str, spec: Path,
+          layers: tuple[Path, ...], take: str | None, dry_run: bool, keep: bool,
+          timeout: float, output_format: str) -> None:
+    """Merge sub-environment CHILD into PARENT, three-way from the split point, for the
+    projects in PATHS (default --spec). Changed only in CHILD (version, configuration, newer
+    migrations): applied to PARENT. Changed only in PARENT: kept. Changed on both sides
+    differently: a conflict; all are listed and nothing changes (exit 1) unless --take says
+    which side wins. Row data is never merged. CHILD is destroyed afterwards unless --keep."""
+    from superspec.env.merge import merge as join
+
+    plans = {plan.project: plan for plan in _plans(paths, spec, layers, parent)}
+    found, outcomes = join(_engine(), child, parent, plans, take=take, dry_run=dry_run,
+                           keep=keep, timeout=timeout, say=_say)
+    if output_format == "json":
+        click.echo(json.dumps(found.to_json() | {"dryRun": dry_run, "deployed": [
+            o.to_json() for o in outcomes]}, indent=2, sort_keys=True))
+        return
+    for line in found.changes or ["nothing to merge"]:
+        click.echo(("would apply: " if dry_run else "applied: ") + line)
+    click.echo("row data is never merged: only versions, configuration and migrations")

@@ -92,17 +92,29 @@ def read_spec(engine: DockerEngine, container: str) -> ServerSpec | None:
     return None if data is None else ServerSpec.decode(data, f"{container}:{SERVER_SPEC_PATH}")
 
 
+@dataclass(frozen=True)
+class Lineage:
+    """How a sub-environment's application came to be: the environment it was split from
+    (its router falls back to the parent's for ``fallback`` names), the split point, and the
+    sub-environment a merge took changes from."""
+
+    parent: str | None = None
+    split_point: SplitPoint | None = None
+    fallback: tuple[str, ...] = ()
+    merged_from: str | None = None
+    migrate: bool = True  # a split copies the database as it is: no scripts on top
+
+
 def up(engine: DockerEngine, plan: AppPlan, *, timeout: float = 60.0, keep_failed: bool = False,
-       say: Say = lambda _: None, parent: str | None = None,
-       split_point: SplitPoint | None = None) -> Outcome:
+       say: Say = lambda _: None, lineage: Lineage = Lineage()) -> Outcome:
     """Create or update ``plan``'s application in its environment (holding its lease)."""
     with environment_lock(plan.env):
         return _up(engine, plan, timeout=timeout, keep_failed=keep_failed, say=say,
-                   parent=parent, split_point=split_point)
+                   lineage=lineage)
 
 
 def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: bool, say: Say,
-        parent: str | None, split_point: SplitPoint | None) -> Outcome:
+        lineage: Lineage) -> Outcome:
     secrets = _secret_values(plan)
     image = engine.image(plan.image)
     if image is None:
@@ -110,18 +122,19 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
                          "first")
     made = _Made()
     try:
-        router, env_spec = _environment(engine, plan, made, say, parent)
+        router, env_spec = _environment(engine, plan, made, say, lineage)
         current = engine.containers({ENV: plan.env, PROJECT: plan.project, ROLE: "app"})
         before = read_spec(engine, current[0].name) if current else None
         db = databases.target(plan)
         db_state = None
-        if db is not None:
+        if db is not None and lineage.migrate:
             result = databases.bring_up(plan, db)
             if result.created:
                 made.database = db
             if result.applied:
                 say(f"database {db.describe()}: applied {len(result.applied)} script(s), now "
                     f"at version {result.schema_version}")
+        if db is not None:
             db_state = databases.state(plan, db, databases.current(plan, db))
         if before is not None and _unchanged(plan, current, before, image.id, db_state, router):
             app = before.app(plan.project)
@@ -129,7 +142,7 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
             return Outcome(plan.env, plan.project, "unchanged", plan.version,
                            _front_port(router), [r.name for r in app.replicas], db_state)
         previous = before.app(plan.project) if before is not None else None
-        app = _app_spec(plan, image.id, db_state, previous, parent, split_point)
+        app = _app_spec(plan, image.id, db_state, previous, lineage)
         for old in current:
             engine.remove_container(old.name)
         names = [replica_name(plan.env, plan.project, i) for i in range(1, plan.replicas + 1)]
@@ -159,9 +172,10 @@ def _secret_values(plan: AppPlan) -> dict[str, str]:
 
 
 def _environment(engine: DockerEngine, plan: AppPlan, made: _Made, say: Say,
-                 parent: str | None) -> tuple[RouterContainer, ServerSpec]:
+                 lineage: Lineage) -> tuple[RouterContainer, ServerSpec]:
     """The environment's network and router, created when missing (a router that is not
     running is a half-made one: it is replaced)."""
+    parent = lineage.parent
     network = network_name(plan.env)
     if engine.ensure_network(network, env_labels(plan.env, "network", parent=parent)):
         made.network = network
@@ -178,12 +192,14 @@ def _environment(engine: DockerEngine, plan: AppPlan, made: _Made, say: Say,
         return RouterContainer(engine, name), spec
     if state is not None:
         engine.remove_container(name)
-    upstream = None if parent is None else Upstream(router_name(parent), APP_PORT)
+    upstream = None if parent is None else Upstream(router_name(parent), APP_PORT,
+                                                    hosts=lineage.fallback)
+    networks = [network] + ([network_name(parent)] if parent is not None else [])
     router = RouterContainer.create(
         engine, Router(plan.env, port=APP_PORT, upstream=upstream), name=name,
-        image=router_image(engine, plan), networks=[network], port=plan.front_port,
+        image=router_image(engine, plan), networks=networks, port=plan.front_port,
         labels=env_labels(plan.env, "proxy", parent=parent),
-        files={SERVER_SPEC_PATH: spec.encode()})
+        files={SERVER_SPEC_PATH: spec.encode()}, aliases=lineage.fallback)
     made.containers.append(name)
     port = router.address()[1]
     spec = spec.model_copy(update={"port": port})  # the engine chose it when none was given
@@ -211,8 +227,7 @@ def _unchanged(plan: AppPlan, current: list[Any], before: ServerSpec, image_id: 
 
 
 def _app_spec(plan: AppPlan, image_id: str, db_state: DatabaseState | None,
-              previous: AppSpec | None, parent: str | None,
-              split_point: SplitPoint | None) -> AppSpec:
+              previous: AppSpec | None, lineage: Lineage) -> AppSpec:
     names = [replica_name(plan.env, plan.project, i) for i in range(1, plan.replicas + 1)]
     stamp = now()
     return AppSpec(
@@ -220,8 +235,9 @@ def _app_spec(plan: AppPlan, image_id: str, db_state: DatabaseState | None,
         config=plan.config, config_digest=plan.config_digest, spec_digest=plan.spec_digest,
         replicas=[Replica(name=n, endpoint=f"http://{n}:{plan.port}") for n in names],
         database=db_state,
-        parent=parent if parent is not None else (previous.parent if previous else None),
-        split_point=split_point or (previous.split_point if previous else None),
+        parent=lineage.parent or (previous.parent if previous else None),
+        split_point=lineage.split_point or (previous.split_point if previous else None),
+        merged_from=lineage.merged_from,
         created=previous.created if previous else stamp, updated=stamp)
 
 
@@ -246,13 +262,13 @@ def _start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
 
 def _route(router: RouterContainer, plan: AppPlan, names: list[str]) -> None:
     model = router.router()
-    backend = Backend(plan.project, hosts=(shared_host(plan.project, plan.env),),
+    hosts = (shared_host(plan.project, plan.env), plan.project.lower())
+    backend = Backend(plan.project, hosts=hosts,
                       servers=tuple(Server(n, plan.port) for n in names),
                       health_path=plan.health)
     backends = tuple(b for b in model.backends if b.name != plan.project) + (backend,)
-    default = model.default_backend
-    if model.upstream is None and default is None:
-        default = plan.project  # the first application is what the plain port answers
+    # the first application is what the plain port answers
+    default = model.default_backend or plan.project
     router.apply(replace(model, backends=backends, default_backend=default))
 
 

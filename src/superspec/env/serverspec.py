@@ -62,6 +62,7 @@ class AppSpec(Part):
     database: DatabaseState | None = None
     parent: str | None = None  # the environment it was split from
     split_point: SplitPoint | None = None
+    merged_from: str | None = None  # the sub-environment whose changes it last took
     created: str
     updated: str
 

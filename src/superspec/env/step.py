@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from superspec.env.apply import up
-from superspec.env.desired import app_plan
+from superspec.env.lookup import plan_in
 from superspec.step.context import StepContext, Verdict
 from superspec.step.contract import ParamsBase
 
@@ -23,7 +23,8 @@ def run(ctx: StepContext, params: DeployParams) -> Verdict:
 
     env = params.env or (ctx.stage.env if ctx.stage is not None else None)
     assert env is not None  # the dispatcher checked the environment
-    outcome = up(DockerEngine.connect(), app_plan(ctx.effective, env, params.version))
+    engine = DockerEngine.connect()
+    outcome = up(engine, plan_in(engine, ctx.effective, env, params.version))
     details = outcome.to_json()
     return Verdict("done", f"{outcome.action} {outcome.project} {outcome.version} in {env}: "
                            f"{details['url']}", details)

@@ -108,14 +108,20 @@ class Backend:
 @dataclass(frozen=True)
 class Upstream:
     """Where requests for applications this router does not hold go: another router, by its
-    container name and the port its frontend listens on inside its container."""
+    container name and the port its frontend listens on inside its container. ``hosts`` are
+    always forwarded there (the parent's applications a sub-environment did not fork); other
+    unmatched requests go to the default backend when there is one, else there too."""
 
     host: str
     port: int = 8080
+    hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_name(self.host, "upstream.host")
         _check_int(self.port, "upstream.port", 1, 65535)
+        for host in self.hosts:
+            check_name(host, "upstream.hosts")
+        object.__setattr__(self, "hosts", tuple(sorted({h.lower() for h in self.hosts})))
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,8 @@ class Router:
         if self.port == self.stats_port:
             raise InputError(f"router stats_port: {self.stats_port} is also the frontend port")
         _unique([b.name for b in self.backends], "backends", "backend")
-        _unique([h for b in self.backends for h in b.hosts], "backends.hosts", "host")
+        _unique([h for b in self.backends for h in b.hosts]
+                + list(self.upstream.hosts if self.upstream else ()), "backends.hosts", "host")
         backends = tuple(sorted(self.backends, key=lambda b: b.name))
         object.__setattr__(self, "backends", backends)
         self._index.update({b.name: b for b in backends})
@@ -148,9 +155,6 @@ class Router:
             if self.default_backend not in self._index:
                 raise InputError(f"router default_backend: {self.default_backend!r} is not one "
                                  f"of the backends ({', '.join(self._index) or 'none'})")
-            if self.upstream is not None:
-                raise InputError("router default_backend: a router with an upstream sends "
-                                 "unmatched requests there; it cannot also have a default")
 
     def backend(self, name: str) -> Backend:
         try:
@@ -189,7 +193,8 @@ class Router:
             "env": self.env, "port": self.port, "stats_port": self.stats_port,
             "default_backend": self.default_backend,
             "upstream": None if self.upstream is None else
-            {"host": self.upstream.host, "port": self.upstream.port},
+            {"host": self.upstream.host, "port": self.upstream.port,
+             "hosts": list(self.upstream.hosts)},
             "backends": [
                 {"name": b.name, "hosts": list(b.hosts), "health_path": b.health_path,
                  "servers": [{"name": s.name, "port": s.port, "weight": s.weight,
@@ -217,7 +222,12 @@ class Router:
             env=top["env"], backends=tuple(backends), port=top.get("port", 8080),
             stats_port=top.get("stats_port", 9999), default_backend=top.get("default_backend"),
             upstream=None if upstream is None else
-            Upstream(**_fields(upstream, "upstream", {"host"}, {"port"})))
+            _upstream(_fields(upstream, "upstream", {"host"}, {"port", "hosts"})))
+
+
+def _upstream(fields: dict[str, Any]) -> Upstream:
+    return Upstream(host=fields["host"], port=fields.get("port", 8080),
+                    hosts=tuple(_list(fields.get("hosts", []), "upstream.hosts")))
 
 
 def _unique(names: list[str], where: str, what: str) -> None:
@@ -299,10 +309,13 @@ def render(router: Router) -> str:
         if backend.hosts:
             out.append(f"    use_backend {backend.name} if "
                        f"{{ var(txn.host) -m str {' '.join(backend.hosts)} }}\n")
-    if router.upstream is not None:
-        out.append(f"    default_backend {UPSTREAM_BACKEND}\n")
-    elif router.default_backend is not None:
+    if router.upstream is not None and router.upstream.hosts:
+        out.append(f"    use_backend {UPSTREAM_BACKEND} if "
+                   f"{{ var(txn.host) -m str {' '.join(router.upstream.hosts)} }}\n")
+    if router.default_backend is not None:
         out.append(f"    default_backend {router.default_backend}\n")
+    elif router.upstream is not None:
+        out.append(f"    default_backend {UPSTREAM_BACKEND}\n")
     for backend in router.backends:
         out += [f"\nbackend {backend.name}\n",
                 "    balance roundrobin\n",

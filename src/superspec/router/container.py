@@ -57,17 +57,20 @@ class RouterContainer:
     def create(cls, engine: DockerEngine, router: Router, *, name: str, image: str,
                networks: Sequence[str], port: int | None = None,
                labels: Mapping[str, str] | None = None, timeout: float = 30.0,
-               files: Mapping[str, bytes] | None = None) -> RouterContainer:
+               files: Mapping[str, bytes] | None = None,
+               aliases: Sequence[str] = ()) -> RouterContainer:
         """Create and start the router: on ``networks`` (the first one is the environment's),
         its frontend published on 127.0.0.1:``port`` (None: any free port) and its runtime API
         on a free 127.0.0.1 port. Every server starts as down: it gets traffic only after its
         health check has passed ``rise`` times. ``files`` are written into it before it
-        starts."""
+        starts; ``aliases`` are more names it answers to on the first network (a sub-environment's
+        router stands in for the applications it falls back to the parent for)."""
         handle = cls(engine, name, timeout)
         engine.create_container(
             image, handle.name, networks=networks,
-            labels={**(labels or {}), LABEL_ENV: router.env, LABEL_ROLE: "router"},
-            ports={router.port: port, router.stats_port: None}, stop_signal="SIGUSR1")
+            labels={LABEL_ENV: router.env, LABEL_ROLE: "proxy", **(labels or {})},
+            ports={router.port: port, router.stats_port: None}, stop_signal="SIGUSR1",
+            aliases=aliases)
         try:
             engine.put_file(handle.name, CONFIG_PATH, render(router).encode())
             engine.put_file(handle.name, STATE_PATH, _fresh_state(router, set()).encode())
