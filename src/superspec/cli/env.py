@@ -11,6 +11,12 @@ import click
 
 from superspec.cli.options import format_option, load, spec_options
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.db import ChangeSet
+    from superspec.env.desired import AppPlan
+    from superspec.spec import EffectiveSpec
+
 
 def _say(line: str) -> None:
     click.echo(line, err=True)
@@ -131,7 +137,7 @@ def describe(name: str, spec: Path | None, layers: tuple[Path, ...], output_form
         raise RuleFailure(f"environment {name} drifted: {len(found.drift)} difference(s)")
 
 
-def _changes(effective: Any, env: str) -> Any:
+def _changes(effective: EffectiveSpec, env: str) -> ChangeSet | None:
     database = effective.model.environments.get(env)
     database = database.database if database is not None else None
     if database is None or database.baseline is None:
@@ -156,7 +162,8 @@ def destroy(name: str, keep_data: bool, with_children: bool) -> None:
     click.echo(f"destroyed {name}: {count} object(s) removed")
 
 
-def _plans(paths: tuple[Path, ...], spec: Path, layers: tuple[Path, ...], env: str) -> list[Any]:
+def _plans(paths: tuple[Path, ...], spec: Path, layers: tuple[Path, ...],
+           env: str) -> list[AppPlan]:
     """The plan for ``env`` of every project named (spec files or directories; default
     --spec)."""
     from superspec.env.desired import app_plan
