@@ -138,8 +138,8 @@ def describe(name: str, spec: Path | None, layers: tuple[Path, ...], output_form
 
 
 def _changes(effective: EffectiveSpec, env: str) -> ChangeSet | None:
-    database = effective.model.environments.get(env)
-    database = database.database if database is not None else None
+    environment = effective.model.environments.get(env)
+    database = environment.database if environment is not None else None
     if database is None or database.baseline is None:
         return None
     from superspec.db import load_changes
