@@ -14,7 +14,8 @@ Node = dict[str, Any]
 
 PIPELINE_SECTIONS = {"agent", "options", "stages", "post", "environment", "triggers",
                      "parameters", "tools"}
-STAGE_SECTIONS = {"agent", "when", "steps", "post", "options", "environment", "input", "tools"}
+STAGE_SECTIONS = {"agent", "when", "steps", "stages", "post", "options", "environment", "input",
+                  "tools"}
 WHEN_CONDITIONS = {"branch", "anyOf", "allOf", "not", "beforeAgent", "beforeInput",
                    "beforeOptions", "expression", "environment"}
 POST_CONDITIONS = {"always", "success", "failure", "unstable", "changed", "fixed",
@@ -22,6 +23,9 @@ POST_CONDITIONS = {"always", "success", "failure", "unstable", "changed", "fixed
 AGENT_KINDS = {"label", "docker", "dockerfile", "node", "any", "none"}
 # Section names that must never appear inside `steps` (timeout is also a step: allowed).
 NOT_STEPS = {"pipeline", "stages", "stage", "steps", "agent", "when", "post", "options"}
+# Steps that need a node (a workspace); library steps `superspec*` write files and run `sh`.
+NODE_STEPS = {"sh", "bat", "junit", "stash", "unstash", "writeFile", "readFile", "checkout",
+              "deleteDir", "dir", "archiveArtifacts"}
 
 
 def shape_errors(tree: list[Node]) -> list[str]:
@@ -72,14 +76,16 @@ def _stages_errors(stages: Node) -> list[str]:
         for section in sections:
             if section not in STAGE_SECTIONS:
                 errors.append(f"stage {name!r}: '{section}' is not a stage section")
-        if sections.count("steps") != 1:
-            errors.append(f"stage {name!r}: needs exactly one steps block")
+        if sections.count("steps") + sections.count("stages") != 1:
+            errors.append(f"stage {name!r}: needs exactly one steps or stages block")
         for child in stage["children"]:
             if child["call"] == "steps":
                 if not child["children"]:
                     errors.append(f"stage {name!r}: empty steps")
                 errors += [f"stage {name!r}: '{c}' inside steps" for c in _all_calls(child)
                            if c in NOT_STEPS]
+            elif child["call"] == "stages":
+                errors += _stages_errors(child)
             elif child["call"] == "when":
                 errors += [f"stage {name!r}: '{c}' is not a when condition"
                            for c in _direct(child) if c not in WHEN_CONDITIONS]
@@ -88,6 +94,52 @@ def _stages_errors(stages: Node) -> list[str]:
                            for c in _direct(child) if c not in POST_CONDITIONS]
             elif child["call"] == "agent":
                 errors += _agent_errors(child, f"stage {name!r}")
+    return errors
+
+
+def _allocates(agent: Node | None) -> bool:
+    """Whether an `agent` section allocates an executor (everything but `agent none`)."""
+    if agent is None:
+        return False
+    return not (agent["args"] and agent["args"][0].get("variable") == "none")
+
+
+def executor_errors(tree: list[Node]) -> list[str]:
+    """Where the file holds an executor wrongly: an `input` (step or stage directive) that waits
+    inside an allocated agent (a pipeline agent, a stage's or an enclosing stage's, a `node`),
+    and a step that needs a workspace in a stage that has none."""
+    pipeline = next(n for n in tree if n["call"] == "pipeline")
+    top = next((c for c in pipeline["children"] if c["call"] == "agent"), None)
+    stages = next(c for c in pipeline["children"] if c["call"] == "stages")
+    return _stage_executor_errors(stages, "the pipeline agent" if _allocates(top) else None)
+
+
+def _stage_executor_errors(stages: Node, held: str | None) -> list[str]:
+    errors = []
+    for stage in stages["children"]:
+        name = stage["args"][0]["constant"]
+        agent = next((c for c in stage["children"] if c["call"] == "agent"), None)
+        inside = held or (f"the agent of stage {name!r}" if _allocates(agent) else None)
+        for child in stage["children"]:
+            if child["call"] == "input" and held:  # the directive: before the stage's agent
+                errors.append(f"stage {name!r}: input waits inside {held}")
+            elif child["call"] == "stages":
+                errors += _stage_executor_errors(child, inside)
+            elif child["call"] in ("steps", "post"):
+                errors += _step_errors(child, name, inside)
+    return errors
+
+
+def _step_errors(node: Node, stage: str, held: str | None) -> list[str]:
+    errors = []
+    for child in node["children"]:
+        call = child["call"]
+        if call == "input" and held:
+            errors.append(f"stage {stage!r}: input waits inside {held}")
+        needs_node = call in NODE_STEPS or (call.startswith("superspec") and call != "superspec")
+        if needs_node and not held:
+            errors.append(f"stage {stage!r}: '{call}' needs a workspace but no agent is allocated")
+        errors += _step_errors(child, stage, "a node block" if call == "node" else held)
     return errors
 
 
@@ -124,14 +176,14 @@ def named_args(node: Node) -> dict[str, Any]:
 
 
 def jenkins_facts(tree: list[Node]) -> list[dict[str, Any]]:
-    """Per stage, in order: name, branches, commands, env, approval groups, lock, junit."""
+    """Per top-level stage, in order: name, branches, commands, env, approval groups, lock,
+    junit, runner (read from the stage and the stages nested in it)."""
     pipeline = next(n for n in tree if n["call"] == "pipeline")
     stages = next(n for n in pipeline["children"] if n["call"] == "stages")
     facts = []
     for stage in stages["children"]:
         nodes = [n for c in stage["children"] for n in _walk(c)]
-        steps = next(c for c in stage["children"] if c["call"] == "steps")
-        step_nodes = _walk(steps)[1:]
+        step_nodes = [n for s in nodes if s["call"] == "steps" for n in _walk(s)[1:]]
         when = [c for c in stage["children"] if c["call"] == "when"]
         branches = None
         if when:
@@ -158,10 +210,10 @@ def jenkins_facts(tree: list[Node]) -> list[dict[str, Any]]:
             elif call == "input":
                 submitter = named_args(node).get("submitter")
                 fact["approval"] = submitter.split(",") if submitter else []
-            elif call == "lock":
-                fact["lock"] = named_args(node)["resource"]
         for node in nodes:
             if node["call"] == "junit":
                 fact["junit"] = named_args(node)["testResults"]
+            elif node["call"] == "lock":
+                fact["lock"] = named_args(node)["resource"]
         facts.append(fact)
     return facts

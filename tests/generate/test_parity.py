@@ -79,30 +79,44 @@ def test_parity_facts_are_not_empty(
     assert {f["runner"] for f in facts} >= {"enforce", "package", "deploy", "release"}
 
 
-def test_deploy_stages_lock_and_take_milestones_after_approval(
+def test_deploy_stages_wait_without_an_agent_then_lock(
     groovy_asts: dict[str, dict[str, Any]]
 ) -> None:
-    """In each deploy/release stage: milestone, (approval inside a timeout), milestone, then the
-    lock — so a waiting approval never holds the lock and an older build never overtakes."""
+    """Each deploy/release stage is two stages: the first, `agent none`, passes a milestone,
+    waits for the approval inside a timeout (when there is one) and passes a milestone; the
+    second takes the lock as a stage option (before its agent) and runs the step. So a waiting
+    approval holds neither the lock nor an executor, waiting for the lock holds no executor,
+    and an older build never overtakes a newer one."""
     from tests.generate.declarative import named_args
 
-    checked = 0
+    checked = approvals = 0
     for ast in groovy_asts.values():
         pipeline = next(n for n in ast["tree"] if n["call"] == "pipeline")
         stages = next(n for n in pipeline["children"] if n["call"] == "stages")
         for stage in stages["children"]:
-            steps = next(c for c in stage["children"] if c["call"] == "steps")
-            calls = [c["call"] for c in steps["children"]]
-            if "lock" not in calls:
+            nested = [c for c in stage["children"] if c["call"] == "stages"]
+            if not nested:
+                assert "lock" not in str(stage)
                 continue
             checked += 1
+            name = stage["args"][0]["constant"]
+            gate, run = nested[0]["children"]
+            gate_sections = {c["call"]: c for c in gate["children"]}
+            assert gate_sections["agent"]["args"] == [{"variable": "none"}]
+            calls = [c["call"] for c in gate_sections["steps"]["children"]]
             if "timeout" in calls:
-                assert calls == ["milestone", "timeout", "milestone", "lock"], calls
-                timeout = steps["children"][1]
+                approvals += 1
+                assert gate["args"][0]["constant"] == f"{name}: approval"
+                assert calls == ["milestone", "timeout", "milestone"], calls
+                timeout = gate_sections["steps"]["children"][1]
                 assert [c["call"] for c in timeout["children"]] == ["input"]
                 assert named_args(timeout)["unit"] == "MINUTES"
             else:
-                assert calls == ["milestone", "lock"], calls
-            lock = steps["children"][-1]
-            assert "input" not in [c["call"] for c in lock["children"]]
-    assert checked >= 10
+                assert gate["args"][0]["constant"] == f"{name}: milestone"
+                assert calls == ["milestone"], calls
+            run_sections = [c["call"] for c in run["children"]]
+            assert run_sections[:3] == ["agent", "options", "steps"], run_sections
+            options = run["children"][1]
+            assert [c["call"] for c in options["children"]] == ["lock"]
+            assert "input" not in str(run)
+    assert checked >= 10 and approvals >= 5

@@ -186,3 +186,105 @@ def test_a_trailing_newline_is_refused_in_names_and_branch_patterns(tmp_path: Pa
         "letters, digits and _ . @ + * ? # % = , / -",
         f"{file}:32 [project app\n] pipeline.stages.ship.when.branch.0: branch pattern "
         "'main\\n' may only use letters, digits and _ . @ + * ? # % = , / -"]
+
+
+def test_package_runs_wherever_a_consumer_runs(tmp_path: Path) -> None:
+    """A release stage limited to release branches still gets its package (trunk packages on
+    main only), and its GitLab job needs the package job for the package's files."""
+    plan = plan_of(tmp_path, {
+        "build": {}, "test": {},
+        "package": {"envs": ["dev", "prod"]},
+        "deploy-dev": {"run": "deploy", "env": "dev"},
+        "release-prod": {"run": "release", "env": "prod", "when": {"branch": "release/*"}},
+    }, package={"artifact": "target/app.jar"})
+    stages = {s.id: s for s in plan.stages}
+    assert stages["package"].condition == Condition(("main", "release/*"))
+    assert stages["release-prod"].condition == Condition(("release/*",), protected=True)
+    assert stages["release-prod"].needs == (Need("package"),)
+    # deploy-dev needs package (the nearest stage that surely runs with it) for its files too
+    assert stages["deploy-dev"].needs == (Need("package"),)
+    assert stages["release-prod"].package == stages["deploy-dev"].package == "package"
+
+
+def test_gitflow_hotfix_stage_widens_the_package_and_needs_it(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path, {
+        "build": {}, "package": {},
+        "deploy-test": {"run": "deploy", "env": "test"},
+        "release-prod": {"run": "release", "env": "prod"},
+        "hotfix-prod": {"run": "release", "env": "prod", "when": {"branch": "hotfix/**"}},
+    }, branching={"strategy": "gitflow"}, package={"artifact": "target/app.jar"})
+    stages = {s.id: s for s in plan.stages}
+    assert stages["package"].condition == Condition(("develop", "main", "hotfix/**"))
+    assert stages["hotfix-prod"].needs == (Need("package"),)
+    # release-prod: release-prod waits for deploy-test? never on main: package is its anchor
+    assert stages["release-prod"].needs == (Need("package"),)
+    assert stages["deploy-test"].needs == (Need("package"),)
+
+
+def test_a_consumer_after_a_later_stage_still_needs_its_package(tmp_path: Path) -> None:
+    """GitLab hands a job only the files of the jobs it needs: a release anchored on an earlier
+    deploy needs the package job as well."""
+    plan = plan_of(tmp_path, {
+        "build": {}, "package": {"envs": ["dev", "staging"]},
+        "deploy-dev": {"run": "deploy", "env": "dev"},
+        "release-staging": {"run": "release", "env": "staging"},
+    }, package={"artifact": "target/app.jar"})
+    stages = {s.id: s for s in plan.stages}
+    assert stages["release-staging"].needs == (Need("deploy-dev"), Need("package"))
+
+
+def test_stages_after_a_widened_package_follow_it(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path, {
+        "build": {}, "package": {"envs": ["prod"]},
+        "scan": {"script": ["./scan"], "after": "package"},
+        "release-prod": {"run": "release", "env": "prod", "when": {"branch": "release/*"}},
+    })
+    stages = {s.id: s for s in plan.stages}
+    assert stages["scan"].condition == stages["package"].condition == Condition(
+        ("main", "release/*"))
+
+
+def test_a_deploy_before_the_package_that_packages_it_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as error:
+        plan_of(tmp_path, {"build": {}, "deploy-dev": {"run": "deploy", "env": "dev"},
+                           "package": {}})
+    [problem] = error.value.problems
+    assert problem.message == (
+        "stage 'deploy-dev' deploys environment 'dev' before stage 'package' packages it: "
+        "move 'deploy-dev' after 'package' (e.g. after: package)")
+    assert problem.location.key == "pipeline.stages.deploy-dev"
+
+
+def test_a_stage_id_taken_by_a_jenkins_part_of_a_deploy_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as error:
+        plan_of(tmp_path, {"build": {}, "deploy-dev": {"run": "deploy", "env": "dev"},
+                           "deploy-dev: milestone": {"script": ["true"]}})
+    assert [(p.message, p.location.key) for p in error.value.problems] == [
+        ("stage id 'deploy-dev: milestone' is the Jenkins name of a part of stage "
+         "'deploy-dev': choose another id", "pipeline.stages.deploy-dev: milestone")]
+
+
+def test_gitlab_layers_reach_the_plan(tmp_path: Path) -> None:
+    from superspec.render.plan import GitlabLayers
+
+    plan = plan_of(tmp_path, {"build": {}},
+                   ci={"gitlab": {"layers": {"project": "acme/ci-layers", "ref": "v3"}}})
+    assert plan.gitlab.layers == GitlabLayers("acme/ci-layers", "v3")
+    assert plan_of(tmp_path, {"build": {}}).gitlab.layers is None
+
+
+@pytest.mark.parametrize(("layers", "key", "message"), [
+    ({"project": "ci-layers", "ref": "v3"}, "ci.gitlab.layers.project",
+     "layers project 'ci-layers' is not a GitLab project path such as acme/ci-layers"),
+    ({"project": "acme/$(id)", "ref": "v3"}, "ci.gitlab.layers.project",
+     "layers project 'acme/$(id)' is not a GitLab project path such as acme/ci-layers"),
+    ({"project": "acme/ci-layers", "ref": "--upload-pack=x"}, "ci.gitlab.layers.ref",
+     "layers ref '--upload-pack=x' is not a tag, branch or commit"),
+    ({"project": "acme/ci-layers", "ref": "v3/../x"}, "ci.gitlab.layers.ref",
+     "layers ref 'v3/../x' is not a tag, branch or commit"),
+])
+def test_unusable_gitlab_layers_are_located_errors(tmp_path: Path, layers: dict[str, str],
+                                                   key: str, message: str) -> None:
+    with pytest.raises(SpecError) as error:
+        plan_of(tmp_path, {"build": {}}, ci={"gitlab": {"layers": layers}})
+    assert [(p.message, p.location.key) for p in error.value.problems] == [(message, key)]

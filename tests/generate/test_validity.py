@@ -134,7 +134,7 @@ def test_shape_check_catches_misplaced_blocks(tmp_path: Path) -> None:
         "pipeline needs exactly one 'agent' section",
         "'steps' inside stages (only stage allowed)",
         "stage 'a': 'sh' is not a stage section",
-        "stage 'a': needs exactly one steps block",
+        "stage 'a': needs exactly one steps or stages block",
     ]
 
 
@@ -151,3 +151,43 @@ def test_jenkinsfiles_stay_far_below_the_method_size_limit(outputs: dict[str, Ou
     generated files stay thin because runner logic lives in the shared library."""
     for output in outputs.values():
         assert len(output.files["Jenkinsfile"].encode()) < 16_000, output.name
+
+
+def test_no_input_waits_on_an_executor(groovy_asts: dict[str, dict[str, Any]]) -> None:
+    """Approvals wait for a day: no `input` of any golden case or example runs inside an
+    allocated agent (top-level `agent none`; the approval in a stage without one), and every
+    step that needs a workspace has a stage agent."""
+    from tests.generate.declarative import executor_errors
+
+    problems = {name: executor_errors(ast["tree"]) for name, ast in groovy_asts.items()}
+    assert {name: p for name, p in problems.items() if p} == {}
+    inputs = [name for name, ast in groovy_asts.items() if "input" in ast["calls"]]
+    assert len(inputs) >= 5  # the check saw approvals
+
+
+def test_executor_check_catches_an_input_under_an_agent(tmp_path: Path) -> None:
+    from tests.generate.declarative import executor_errors
+    from tests.generate.tools import parse_groovy
+
+    bad = tmp_path / "Jenkinsfile"
+    bad.write_text(
+        "pipeline {\n  agent any\n  stages {\n"
+        "    stage('a') { input { message 'ok?' }\n steps { sh 'x' } }\n"
+        "  }\n}\n")
+    nested = tmp_path / "Jenkinsfile2"
+    nested.write_text(
+        "pipeline {\n  agent none\n  stages {\n"
+        "    stage('b') { agent { label 'l' }\n stages {\n"
+        "      stage('c') { steps { timeout(time: 1, unit: 'DAYS') { input(message: 'ok?') } } }\n"
+        "    } }\n"
+        "    stage('d') { steps { node('x') { input(message: 'ok?') } } }\n"
+        "    stage('e') { agent none\n steps { sh('x') } }\n"
+        "  }\n}\n")
+    asts = parse_groovy([bad, nested])
+    assert executor_errors(asts[str(bad)]["tree"]) == [
+        "stage 'a': input waits inside the pipeline agent"]
+    assert executor_errors(asts[str(nested)]["tree"]) == [
+        "stage 'c': input waits inside the agent of stage 'b'",
+        "stage 'd': input waits inside a node block",
+        "stage 'e': 'sh' needs a workspace but no agent is allocated",
+    ]

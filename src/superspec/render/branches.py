@@ -62,6 +62,14 @@ class Condition:
             return True
         return other.branches is not None and set(other.branches) <= set(self.branches)
 
+    def union(self, other: Condition) -> Condition:
+        """A condition true wherever either is (protected only when both are)."""
+        if self.branches is None or other.branches is None:
+            branches = None
+        else:
+            branches = tuple(dict.fromkeys(self.branches + other.branches))
+        return Condition(branches, protected=self.protected and other.protected)
+
     def may_overlap(self, other: Condition) -> bool:
         """False only when no branch can run both stages."""
         if self.branches is None or other.branches is None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from superspec.render.branches import Condition, gitlab_regex
+from superspec.render.gitlab_setup import base_job
 from superspec.render.plan import Plan, Stage
 
 BRANCH_VARIABLE = "CI_COMMIT_REF_NAME"
 APPROVERS_VARIABLE = "SUPERSPEC_APPROVERS"
+BASE_JOB = ".superspec"  # the hidden job every job calling superspec extends
 
 
 def preamble(plan: Plan) -> dict[str, Any]:
-    """The keys before the jobs: stages in order, defaults, branch pipelines only."""
+    """The keys before the jobs: stages in order, defaults, branch pipelines only, and the
+    hidden job that gives the runner jobs the pinned superspec (and the company layers)."""
     doc: dict[str, Any] = {"stages": [s.id for s in plan.stages]}
     default: dict[str, Any] = {}
     if plan.gitlab.image:
@@ -22,12 +25,16 @@ def preamble(plan: Plan) -> dict[str, Any]:
     if default:
         doc["default"] = default
     doc["workflow"] = {"rules": [{"if": "$CI_COMMIT_BRANCH"}]}
+    if any(stage.call is not None for stage in plan.stages):
+        doc[BASE_JOB] = base_job(plan.version, plan.gitlab.layers)
     return doc
 
 
 def job(stage: Stage) -> dict[str, Any]:
     """One job per stage, in its own GitLab stage of the same name."""
     body: dict[str, Any] = {"stage": stage.id}
+    if stage.call is not None:
+        body["extends"] = BASE_JOB
     if stage.image:
         body["image"] = stage.image
     if stage.call is not None:

@@ -89,10 +89,28 @@ class Stage:
     junit: str | None = None
     artifacts: tuple[str, ...] = ()  # files later stages use (the build's artifact)
     secrets: tuple[str, ...] = ()  # credential names the runner needs (never values)
+    package: str | None = None  # deploy/release: the package stage whose outputs it deploys
+    inputs: tuple[str, ...] = ()  # earlier stages whose artifacts it uses (and that surely ran)
 
     @property
     def kind(self) -> str:
         return "runner" if self.call is not None else "commands"
+
+    @property
+    def gate_stage(self) -> str:
+        """Jenkins: the part of a deploy/release stage that waits without an agent (milestones,
+        the approval)."""
+        return f"{self.id}: approval" if self.approval is not None else f"{self.id}: milestone"
+
+    @property
+    def run_stage(self) -> str:
+        """Jenkins: the part of a deploy/release stage that takes the lock and an agent."""
+        return f"{self.id}: {self.runner}"
+
+    @property
+    def jenkins_names(self) -> tuple[str, ...]:
+        """Every Jenkins stage name this stage takes (names are unique in a pipeline)."""
+        return (self.id, self.gate_stage, self.run_stage) if self.lock else (self.id,)
 
 
 @dataclass(frozen=True)
@@ -106,9 +124,18 @@ class JenkinsSettings:
 
 
 @dataclass(frozen=True)
+class GitlabLayers:
+    """ci.gitlab.layers: the GitLab project (and ref) runner jobs fetch the company layers from."""
+
+    project: str  # a project path, e.g. acme/ci-layers
+    ref: str  # a tag, branch or commit
+
+
+@dataclass(frozen=True)
 class GitlabSettings:
     image: str | None
     tags: tuple[str, ...]
+    layers: GitlabLayers | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from pathlib import PurePosixPath
 
 from superspec.errors import SpecError
@@ -15,6 +16,7 @@ from superspec.render.plan import (
     DEPLOYMENT_TIERS,
     Approval,
     Environment,
+    GitlabLayers,
     GitlabSettings,
     JenkinsSettings,
     Plan,
@@ -23,6 +25,7 @@ from superspec.render.plan import (
 )
 from superspec.runners import registry
 from superspec.spec import EffectiveSpec, Spec, packaging, stage_order
+from superspec.spec.models import Environment as EnvironmentSpec
 
 DEFAULT_COMMANDS: dict[str, dict[str, str]] = {
     "maven": {"build": "mvn -B -DskipTests package", "test": "mvn -B test"},
@@ -48,14 +51,15 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
     for role, pattern in names.items():
         if (why := branches.bad_pattern(pattern)) is not None:
             problem(("branching", role), why)
+    order = stage_order(spec)
+    suppliers = _suppliers(spec, order, problem)
+    conditions = _conditions(spec, order, names, suppliers, problem)
     stages: list[Stage] = []
-    conditions: dict[str, Condition] = {}
     milestone = 0
-    for stage_id in stage_order(spec):
+    for stage_id in order:
         stage = spec.pipeline.stages[stage_id]
         runner = spec.stage_runner(stage_id)
-        deploys = runner in registry.deploying()
-        env = spec.environments.get(stage.env) if stage.env and deploys else None
+        env = _deploy_env(spec, stage_id)
         approval = None
         if env is not None and env.approval.required:
             approval = Approval(
@@ -63,10 +67,7 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
                 timeout_minutes=env.approval.timeout_minutes,
                 message=f"Approve {runner} of {spec.name} to {stage.env}?",
             )
-        condition = _condition(spec, stage_id, names, conditions, problem)
-        if approval is not None:
-            condition = Condition(condition.branches, protected=True)
-        conditions[stage_id] = condition
+        condition = conditions[stage_id]
         commands: tuple[str, ...] = ()
         call = None
         if runner in registry.step_names():
@@ -100,9 +101,12 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
             milestones=milestones,
             junit=call.junit if call and call.junit else (
                 stage.reports.junit if stage.reports else None),
-            artifacts=_artifacts(spec, spec_file, runner, call),
+            artifacts=_artifacts(spec, runner, call),
             secrets=tuple(spec.package.secrets) if runner in registry.deploying() else (),
+            package=suppliers.get(stage_id),
         ))
+    _check_jenkins_names(stages, problem)
+    layers = _gitlab_layers(spec, problem)
     if problems:
         raise SpecError(problems)
     approvals = sum(s.approval.timeout_minutes for s in stages if s.approval)
@@ -125,8 +129,116 @@ def build_plan(effective: EffectiveSpec, spec_file: str, version: str) -> Plan:
             if options.timeout_minutes else None,
             keep_builds=options.keep_builds,
         ),
-        gitlab=GitlabSettings(image=spec.ci.gitlab.image, tags=tuple(spec.ci.gitlab.tags)),
+        gitlab=GitlabSettings(image=spec.ci.gitlab.image, tags=tuple(spec.ci.gitlab.tags),
+                              layers=layers),
     )
+
+
+# ci.gitlab.layers: a GitLab project path and a git ref (checked here: they reach a git command)
+LAYERS_PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)+")
+LAYERS_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+
+
+def _gitlab_layers(spec: Spec, problem: Problem) -> GitlabLayers | None:
+    """``ci.gitlab.layers`` ({project, ref}), checked: both reach a git command line."""
+    layers = spec.ci.gitlab.layers
+    if layers is None:
+        return None
+    where = ("ci", "gitlab", "layers")
+    if not LAYERS_PROJECT.fullmatch(layers.project):
+        problem(where + ("project",), f"layers project {layers.project!r} is not a GitLab "
+                "project path such as acme/ci-layers")
+        return None
+    ref = layers.ref
+    if not LAYERS_REF.fullmatch(ref) or ".." in ref or ref.endswith((".", "/", ".lock")):
+        problem(where + ("ref",), f"layers ref {ref!r} is not a tag, branch or commit")
+        return None
+    return GitlabLayers(layers.project, ref)
+
+
+def _check_jenkins_names(stages: list[Stage], problem: Problem) -> None:
+    """Jenkins stage names are unique in a pipeline: a stage id may not be the name of a part
+    of a deploy/release stage (`<id>: approval`, `<id>: deploy`, ...)."""
+    owners: dict[str, str] = {}
+    for stage in stages:
+        for name in stage.jenkins_names:
+            owners.setdefault(name, stage.id)
+    for stage in stages:
+        owner = owners[stage.id]
+        if owner != stage.id:
+            problem(("pipeline", "stages", stage.id),
+                    f"stage id '{stage.id}' is the Jenkins name of a part of stage '{owner}': "
+                    "choose another id")
+
+
+def _deploy_env(spec: Spec, stage_id: str) -> EnvironmentSpec | None:
+    """The environment a deploy/release stage targets (None for other stages)."""
+    stage = spec.pipeline.stages[stage_id]
+    if spec.stage_runner(stage_id) not in registry.deploying() or not stage.env:
+        return None
+    return spec.environments.get(stage.env)
+
+
+def _suppliers(spec: Spec, order: list[str], problem: Problem) -> dict[str, str]:
+    """Deploy/release stage -> the package stage whose outputs it deploys: the nearest earlier
+    stage packaging its environment. A package stage placed after a stage deploying what it
+    packages cannot supply it: refused, naming both."""
+    packaged = {s: set(packaging.envs_packaged_by(spec, s)) for s in order
+                if spec.stage_runner(s) == "package"}
+    suppliers: dict[str, str] = {}
+    for index, stage_id in enumerate(order):
+        env = spec.pipeline.stages[stage_id].env
+        if _deploy_env(spec, stage_id) is None or env is None:
+            continue
+        earlier = [s for s in order[:index] if env in packaged.get(s, ())]
+        if earlier:
+            suppliers[stage_id] = earlier[-1]
+            continue
+        later = [s for s in order[index + 1:] if env in packaged.get(s, ())]
+        if later:
+            problem(("pipeline", "stages", stage_id),
+                    f"stage '{stage_id}' deploys environment '{env}' before stage '{later[0]}' "
+                    f"packages it: move '{stage_id}' after '{later[0]}' (e.g. after: {later[0]})")
+    return suppliers
+
+
+def _conditions(spec: Spec, order: list[str], names: dict[str, str],
+                suppliers: dict[str, str], problem: Problem) -> dict[str, Condition]:
+    """Each stage's branch condition. A package stage also runs wherever a stage deploying its
+    outputs runs (its own condition widened by theirs), and stages placed `after:` it follow;
+    repeated until nothing widens (conditions only grow, so this ends)."""
+    consumers: dict[str, list[str]] = {}
+    for consumer, package in suppliers.items():
+        consumers.setdefault(package, []).append(consumer)
+    widen: dict[str, Condition] = {}
+    report = problem
+    known: dict[str, Condition] = {}
+    for _ in range(len(order) + 1):
+        known = {}
+        for stage_id in order:
+            condition = _condition(spec, stage_id, names, known, report)
+            if stage_id in widen:
+                condition = condition.union(widen[stage_id])
+            env = _deploy_env(spec, stage_id)
+            if env is not None and env.approval.required:
+                condition = Condition(condition.branches, protected=True)
+            known[stage_id] = condition
+        report = _quiet  # every problem is reported once, by the first pass
+        wider = {}
+        for package, users in consumers.items():
+            # the package itself needs no approval: it runs on those branches, protected or not
+            merged = Condition(known[users[0]].branches)
+            for user in users[1:]:
+                merged = merged.union(Condition(known[user].branches))
+            wider[package] = merged
+        if wider == widen:
+            break
+        widen = wider
+    return known
+
+
+def _quiet(path: tuple[str, ...], message: str) -> None:
+    """A Problem that reports nothing (later passes of the same checks)."""
 
 
 def _packaged_envs(spec: Spec, stage_id: str, problem: Problem) -> tuple[str, ...]:
@@ -139,14 +251,14 @@ def _packaged_envs(spec: Spec, stage_id: str, problem: Problem) -> tuple[str, ..
     return envs
 
 
-def _artifacts(spec: Spec, spec_file: str, runner: str,
-               call: RunnerCall | None) -> tuple[str, ...]:
+def _artifacts(spec: Spec, runner: str, call: RunnerCall | None) -> tuple[str, ...]:
     """Files a later job needs (GitLab passes only declared artifacts): the build's artifact,
-    and the package stage's per-environment outputs. Paths relative to the generated file."""
+    and the package stage's per-environment outputs. Paths relative to the project root (the
+    spec's directory), where jobs run, wherever the generated files are written."""
     artifact = spec.package.artifact
     if artifact is None or runner not in ("build", "package"):
         return ()
-    base = posixpath.normpath(posixpath.join(posixpath.dirname(spec_file), artifact))
+    base = posixpath.normpath(PurePosixPath(artifact).as_posix())
     if runner == "build":
         return (base,)
     assert call is not None

@@ -20,6 +20,12 @@ class StepExecutor implements Serializable {
     static final String SUPERSPEC_VERSION = '0.1.0'
     static final String WRAPPER_RESOURCE = 'superspec/superspec.sh'
     static final String WRAPPER = '.superspec/superspec.sh'
+    /** The company layers this library carries, listed one file a line in the index. */
+    static final String LAYERS_RESOURCE = 'superspec/layers'
+    static final String LAYERS_INDEX = 'superspec/layers/index.txt'
+    /** Where the steps unpack them (relative: the step's directory, where superspec runs). */
+    static final String LAYERS = '.superspec/layers'
+    static final String LAYER_FILE = /[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*/
     static final List<String> STEPS = ['enforce', 'package', 'deploy', 'release']
 
     /** The one shell command of each step. Constants: nothing is ever interpolated into them. */
@@ -122,8 +128,13 @@ class StepExecutor implements Serializable {
         steps.writeFile(file: resultFile, text: '')  // no stale answer can be mistaken for this one
         steps.writeFile(file: errorFile, text: '')
         List<String> secrets = secretNames(step, request)
+        List<String> environment = ['SUPERSPEC_VERSION=' + version(step)]
+        if (unpackLayers(step)) {
+            def agentLayers = steps.env.SUPERSPEC_LAYERS
+            environment << 'SUPERSPEC_LAYERS=' + LAYERS + (agentLayers ? ':' + agentLayers : '')
+        }
         int status = -1
-        steps.withEnv(['SUPERSPEC_VERSION=' + version(step)]) {
+        steps.withEnv(environment) {
             status = runCommand(step, secrets)
         }
         Map error = readJson(step, errorFile)
@@ -156,6 +167,35 @@ class StepExecutor implements Serializable {
             status = steps.sh(script: COMMANDS[step], returnStatus: true) as int
         }
         return status
+    }
+
+    /**
+     * Writes the company layers the library carries (resources/superspec/layers) into LAYERS,
+     * replacing what an earlier build left there; true when the library carries any. Paths come
+     * from the library's index and are checked before anything is written.
+     */
+    private boolean unpackLayers(String step) {
+        List<String> files = []
+        for (String line in steps.libraryResource(LAYERS_INDEX).readLines()) {
+            String file = line.trim()
+            if (file.isEmpty() || file.startsWith('#')) {
+                continue
+            }
+            if (!(file ==~ LAYER_FILE) || file.split('/').contains('..')) {
+                fail(step, "the library's ${LAYERS_INDEX} names '${file}', which is not a layer file path")
+            }
+            files << file
+        }
+        if (files.isEmpty()) {
+            return false
+        }
+        steps.dir(LAYERS) {
+            steps.deleteDir()
+        }
+        for (String file in files) {
+            steps.writeFile(file: "${LAYERS}/${file}".toString(), text: steps.libraryResource("${LAYERS_RESOURCE}/${file}".toString()))
+        }
+        return true
     }
 
     private String version(String step) {

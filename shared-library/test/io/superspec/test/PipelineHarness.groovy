@@ -27,6 +27,7 @@ class PipelineHarness {
     final Map<String, String> env = [:]
     final Map<String, String> credentials = [:]
     final List<Map> overlays = []
+    private final List<String> directories = []
     /** (String script, Map environment) -> exit status; default: no superspec installed. */
     Closure shHandler = { String script, Map environment -> 127 }
     /** (Map args) -> anything; throw Aborted to decline. */
@@ -98,6 +99,20 @@ class PipelineHarness {
                 throw new FileNotFoundException(path)  // as Jenkins' readFile does
             }
             return workspace[path]
+        }
+        bind('dir') { String path, Closure body ->
+            record('dir', path)
+            directories << path
+            try {
+                return body.call()
+            } finally {
+                directories.remove(directories.size() - 1)
+            }
+        }
+        bind('deleteDir') { ->
+            String prefix = directories.join('/') + '/'
+            record('deleteDir', directories.join('/'))
+            workspace.keySet().removeAll { it.startsWith(prefix) }
         }
         bind('fileExists') { String path ->
             record('fileExists', path)
