@@ -35,12 +35,9 @@ environments:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_host: str,
-            app_image: Callable[..., str]) -> Iterator[Path]:
-    """A ledger-like project (v1 and v2 images exist), the CLI on the private engine and a data
-    directory of this test; whatever environments the test left are destroyed at the end."""
-    for version in ("v1", "v2", "v3"):
-        app_image(version)
+def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ledger-like project (spec, baseline, one change script) as the working directory, with
+    a data directory of this test."""
     root = tmp_path / "ledger"
     (root / "db" / "migrations").mkdir(parents=True)
     (root / "superspec.yaml").write_text(textwrap.dedent(SPEC).lstrip())
@@ -49,10 +46,20 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_host: str,
         "INSERT INTO account (name) VALUES ('cash');\n")
     (root / "db" / "migrations" / "V2__balance.sql").write_text(
         "ALTER TABLE account ADD COLUMN balance INTEGER NOT NULL DEFAULT 0;\n")
-    monkeypatch.setenv("DOCKER_HOST", docker_host)
     monkeypatch.setenv("SUPERSPEC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(root)
-    yield root
+    return root
+
+
+@pytest.fixture
+def project(ledger: Path, monkeypatch: pytest.MonkeyPatch, docker_host: str,
+            app_image: Callable[..., str]) -> Iterator[Path]:
+    """The ledger project with its images v1-v3 on the session's private engine (the CLI
+    pointed at it); whatever environments the test left are destroyed at the end."""
+    for version in ("v1", "v2", "v3"):
+        app_image(version)
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    yield ledger
     from superspec.env.destroy import destroy
     from tests.docker_fixtures import connect
 

@@ -23,8 +23,8 @@ COMMANDS = {
     "init": "superspec.cli.init:init",
     "generate": "superspec.cli.generate:generate",
     "env": "superspec.cli.env:env",
+    "db": "superspec.cli.db:db",
     "library": "superspec.cli.library:library",
-    "jenkins": "superspec.cli.jenkins:jenkins",
 }
 LAST = {"step": "superspec.cli.step:step"}
 
