@@ -217,6 +217,12 @@ class DockerEngine:
         logs = self._call(name, "reading logs of", lambda c: c.logs(tail=tail))
         return bytes(logs).decode("utf-8", "replace")
 
+    def container_logs_since(self, name: str, since: float) -> str:
+        """The container's output since the Unix time ``since`` (whole lines)."""
+        logs = self._call(name, "reading logs of",
+                          lambda c: c.logs(since=since, stdout=True, stderr=True))
+        return bytes(logs).decode("utf-8", "replace")
+
     def put_file(self, name: str, path: str, data: bytes, mode: int = 0o644) -> None:
         """Write ``data`` to absolute ``path`` in container ``name`` (running or not), owned by
         root; missing parent directories are made (0755)."""

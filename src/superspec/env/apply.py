@@ -33,8 +33,8 @@ from superspec.env.names import (
     VERSION,
     env_labels,
     network_name,
-    replica_name,
     router_name,
+    slot_names,
 )
 from superspec.env.serverspec import AppSpec, DatabaseState, Replica, ServerSpec, SplitPoint
 from superspec.errors import InputError
@@ -115,7 +115,7 @@ def up(engine: DockerEngine, plan: AppPlan, *, timeout: float = 60.0, keep_faile
 
 def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: bool, say: Say,
         lineage: Lineage) -> Outcome:
-    secrets = _secret_values(plan)
+    secrets = secret_values(plan)
     image = engine.image(plan.image)
     if image is None:
         raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
@@ -142,15 +142,15 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
             return Outcome(plan.env, plan.project, "unchanged", plan.version,
                            _front_port(router), [r.name for r in app.replicas], db_state)
         previous = before.app(plan.project) if before is not None else None
-        app = _app_spec(plan, image.id, db_state, previous, lineage)
+        app = app_spec(plan, image.id, db_state, previous, lineage)
         for old in current:
             engine.remove_container(old.name)
-        names = [replica_name(plan.env, plan.project, i) for i in range(1, plan.replicas + 1)]
+        names = slot_names(plan.env, plan.project, plan.replicas, alternate=False)
         header = env_spec.model_copy(update={"apps": [app]})
         for name in names:
-            _start_replica(engine, plan, name, header.encode(), secrets, db, made)
+            start_replica(engine, plan, name, header.encode(), secrets, db, made)
         say(f"started {len(names)} replica(s) of {plan.project} {plan.version}")
-        _route(router, plan, names)
+        route(router, plan, live=names)
         _wait_healthy(engine, router, plan, names, timeout, say)
         router_spec = read_spec(engine, router.name) or env_spec
         engine.put_file(router.name, SERVER_SPEC_PATH, router_spec.with_app(app).encode())
@@ -163,7 +163,7 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
                    db_state)
 
 
-def _secret_values(plan: AppPlan) -> dict[str, str]:
+def secret_values(plan: AppPlan) -> dict[str, str]:
     missing = [name for name in plan.secrets if not os.environ.get(name)]
     if missing:
         raise InputError(f"secret(s) {', '.join(missing)} named in app.secrets are not set in "
@@ -222,13 +222,15 @@ def _unchanged(plan: AppPlan, current: list[Any], before: ServerSpec, image_id: 
         return False
     model = router.router()
     names = {c.name for c in current}
-    return any(b.name == plan.project and {s.name for s in b.servers} == names
+    return any(b.name == plan.project
+               and {s.name for s in b.servers if s.state == "ready"} == names
                for b in model.backends)
 
 
-def _app_spec(plan: AppPlan, image_id: str, db_state: DatabaseState | None,
-              previous: AppSpec | None, lineage: Lineage) -> AppSpec:
-    names = [replica_name(plan.env, plan.project, i) for i in range(1, plan.replicas + 1)]
+def app_spec(plan: AppPlan, image_id: str, db_state: DatabaseState | None,
+             previous: AppSpec | None, lineage: Lineage, names: list[str] | None = None
+             ) -> AppSpec:
+    names = names or slot_names(plan.env, plan.project, plan.replicas, alternate=False)
     stamp = now()
     return AppSpec(
         project=plan.project, version=plan.version, image=plan.image, image_id=image_id,
@@ -241,8 +243,8 @@ def _app_spec(plan: AppPlan, image_id: str, db_state: DatabaseState | None,
         created=previous.created if previous else stamp, updated=stamp)
 
 
-def _start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
-                   secrets: dict[str, str], db: Target | None, made: _Made) -> None:
+def start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
+                  secrets: dict[str, str], db: Target | None, made: _Made) -> None:
     variables = dict(plan.variables) | secrets
     mounts: list[Mount] = []
     if db is not None:
@@ -260,11 +262,15 @@ def _start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
     engine.start_container(name)
 
 
-def _route(router: RouterContainer, plan: AppPlan, names: list[str]) -> None:
+def route(router: RouterContainer, plan: AppPlan, live: list[str],
+          spare: tuple[str, ...] = ()) -> None:
+    """The project's backend: the ``live`` replicas ready, the ``spare`` ones (running, a
+    release's new version) listed with weight 0 until the release moves traffic to them."""
     model = router.router()
     hosts = (shared_host(plan.project, plan.env), plan.project.lower())
     backend = Backend(plan.project, hosts=hosts,
-                      servers=tuple(Server(n, plan.port) for n in names),
+                      servers=tuple(Server(n, plan.port) for n in live)
+                      + tuple(Server(n, plan.port, weight=0) for n in spare),
                       health_path=plan.health)
     backends = tuple(b for b in model.backends if b.name != plan.project) + (backend,)
     # the first application is what the plain port answers

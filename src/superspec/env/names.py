@@ -33,8 +33,15 @@ def router_name(env: str) -> str:
     return f"ss-{env}-router"
 
 
-def replica_name(env: str, project: str, index: int) -> str:
-    return f"ss-{env}-{project}-{index}"
+def replica_name(env: str, project: str, index: int, alternate: bool = False) -> str:
+    """Replica ``index`` of ``project``. Every replica slot has an alternate name: a release
+    starts the new version under the names the live one does not use, so the router already
+    lists both sets and traffic moves by weights alone (no reload)."""
+    return f"ss-{env}-{project}-{index}" + ("-next" if alternate else "")
+
+
+def slot_names(env: str, project: str, replicas: int, alternate: bool) -> list[str]:
+    return [replica_name(env, project, i, alternate) for i in range(1, replicas + 1)]
 
 
 def env_labels(env: str, role: str, project: str = SHARED,

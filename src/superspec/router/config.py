@@ -260,7 +260,7 @@ def _list(data: object, where: str) -> list[Any]:
 
 _GLOBAL = """\
 global
-    log stdout format raw local0 notice
+    log stdout format raw local0 info
     stats socket ipv4@0.0.0.0:{stats_port} level admin
     stats timeout 30s
     server-state-file {state_path}
@@ -283,6 +283,7 @@ defaults
     mode http
     log global
     option dontlognull
+    log-format "superspec-access %b %s %ST %Ta"
     option redispatch
     retries 3
     timeout connect 5s
