@@ -141,7 +141,7 @@ class WrkResult:
 
 
 def wrk(port: int, host: str, during: Callable[[], None], *, after: float = 1.5,
-        duration: int = 5, tmp: Path) -> WrkResult:
+        duration: int = 5, tmp: Path, path: str = "/version") -> WrkResult:
     """Run ``wrk -t2 -c20 -d<duration>s`` (keep-alive) against 127.0.0.1:``port`` with Host
     ``host``, calling ``during()`` ``after`` seconds into the run.
 
@@ -155,7 +155,7 @@ def wrk(port: int, host: str, during: Callable[[], None], *, after: float = 1.5,
     script.write_text(WRK_SCRIPT)
     proc = subprocess.Popen(
         ["wrk", "-t2", "-c20", f"-d{duration}s", "--timeout", "10s", "--latency",
-         "-H", f"Host: {host}", "-s", str(script), f"http://127.0.0.1:{port}/version"],
+         "-H", f"Host: {host}", "-s", str(script), f"http://127.0.0.1:{port}{path}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     errors: list[BaseException] = []
 

@@ -85,10 +85,6 @@ ENFORCE = {**load("params", "enforce"), "mavenRepo": DEBIAN_MAVEN_REPO, "cache":
 RUNS = {
     ("error", "params-unknown-key"): ("enforce", {"contract": 1, "step": "enforce",
                                                   "stage": "enforce", "brnach": "main"}, None),
-    ("error", "runner-unavailable"): ("release", {"contract": 1, "step": "release",
-                                                  "stage": "release-prod",
-                                                  "layers": ["ci-layers"]},
-                                      None),
     ("error", "spec-stage-runner"): ("deploy", {"contract": 1, "step": "deploy", "stage": "smoke",
                                                 "layers": ["ci-layers"]}, None),
     ("error", "enforce-failed"): ("enforce", ENFORCE, "banned"),

@@ -27,11 +27,10 @@ def deploy(spec: Path, layers: tuple[Path, ...], env: str, version: str | None,
     (recreate: the zero-downtime strategies are `superspec release`'s), then wait for health.
     The same version and configuration again: "unchanged".
     """
-    from superspec.cli.env import _engine, _print_outcome, _say
+    from superspec.cli.env import _print_outcome, _say
     from superspec.env.apply import up
-    from superspec.env.lookup import plan_in
+    from superspec.env.lookup import engine_and_plan
 
-    engine = _engine()
-    plan = plan_in(engine, load(spec, layers), env, version, image)
+    engine, plan = engine_and_plan(load(spec, layers), env, version, image)
     outcome = up(engine, plan, timeout=timeout, say=_say)
     _print_outcome(outcome.to_json(), output_format)

@@ -24,6 +24,7 @@ COMMANDS = {
     "generate": "superspec.cli.generate:generate",
     "env": "superspec.cli.env:env",
     "db": "superspec.cli.db:db",
+    "audit": "superspec.cli.audit:audit",
     "library": "superspec.cli.library:library",
 }
 LAST = {"step": "superspec.cli.step:step"}

@@ -64,7 +64,7 @@ class Outcome:
 
 
 @dataclass
-class _Made:
+class Made:
     """What this run created, to remove if it fails."""
 
     containers: list[str] = field(default_factory=list)
@@ -120,7 +120,7 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
     if image is None:
         raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
                          "first")
-    made = _Made()
+    made = Made()
     try:
         router, env_spec = _environment(engine, plan, made, say, lineage)
         current = engine.containers({ENV: plan.env, PROJECT: plan.project, ROLE: "app"})
@@ -171,7 +171,7 @@ def secret_values(plan: AppPlan) -> dict[str, str]:
     return {name: os.environ[name] for name in plan.secrets}
 
 
-def _environment(engine: DockerEngine, plan: AppPlan, made: _Made, say: Say,
+def _environment(engine: DockerEngine, plan: AppPlan, made: Made, say: Say,
                  lineage: Lineage) -> tuple[RouterContainer, ServerSpec]:
     """The environment's network and router, created when missing (a router that is not
     running is a half-made one: it is replaced)."""
@@ -244,7 +244,7 @@ def app_spec(plan: AppPlan, image_id: str, db_state: DatabaseState | None,
 
 
 def start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
-                  secrets: dict[str, str], db: Target | None, made: _Made) -> None:
+                  secrets: dict[str, str], db: Target | None, made: Made) -> None:
     variables = dict(plan.variables) | secrets
     mounts: list[Mount] = []
     if db is not None:
@@ -297,7 +297,7 @@ def _front_port(router: RouterContainer) -> int:
     return router.address()[1]
 
 
-def _remove(engine: DockerEngine, made: _Made) -> None:
+def _remove(engine: DockerEngine, made: Made) -> None:
     for name in reversed(made.containers):
         engine.remove_container(name)
     if made.network is not None:

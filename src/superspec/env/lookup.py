@@ -9,6 +9,7 @@ from superspec.engine.docker import DockerEngine
 from superspec.env.apply import read_spec
 from superspec.env.desired import AppPlan, app_plan
 from superspec.env.names import check_env_name, router_name
+from superspec.errors import InputError
 from superspec.spec import EffectiveSpec
 
 
@@ -27,3 +28,19 @@ def plan_in(engine: DockerEngine, effective: EffectiveSpec, env: str,
         seen.append(root)
     plan = app_plan(effective, root, version, image)
     return plan if root == env else replace(plan, env=env, front_port=None)
+
+
+def engine_and_plan(effective: EffectiveSpec, env: str, version: str | None = None,
+                    image: str | None = None) -> tuple[DockerEngine, AppPlan]:
+    """The engine and the plan of this project in ``env``; the spec is checked before the
+    engine is asked anything (an environment the spec does not define is looked up on the
+    engine as a sub-environment)."""
+    if env in effective.model.environments:
+        plan = app_plan(effective, env, version, image)
+        return DockerEngine.connect(), plan
+    try:
+        engine = DockerEngine.connect()
+    except InputError:
+        app_plan(effective, env, version, image)  # the spec's own error: not defined
+        raise
+    return engine, plan_in(engine, effective, env, version, image)

@@ -51,7 +51,8 @@ BUILTIN: tuple[Runner, ...] = (
            command="superspec.cli.deploy:deploy", needs_env=True),
     Runner("release", "Release to one environment with the spec's strategy (blue-green, "
                       "rolling, canary), gates, approval and rollback.",
-           params="superspec.step.pending:ReleaseParams", needs_env=True, can_pause=True,
+           params="superspec.release.step:ReleaseParams", adapter="superspec.release.step:run",
+           command="superspec.cli.release:release", needs_env=True, can_pause=True,
            can_roll_back=True),
     Runner("script", "The stage's own `script:` commands.", step=False),
 )

@@ -66,7 +66,7 @@ class StepsTest extends PipelineTestCase {
     }
 
     void testErrorMessagesBecomeThePipelineError() {
-        ['params-unknown-key': 'enforce', 'spec-stage-runner': 'deploy', 'runner-unavailable': 'release',
+        ['params-unknown-key': 'enforce', 'spec-stage-runner': 'deploy',
          'enforce-failed'    : 'enforce'].each {
             String name, String step ->
             PipelineHarness pipeline = harness()

@@ -1,0 +1,92 @@
+"""Fixtures for releases: a project running v1 in `test` on the private engine, images whose
+/cgi-bin/version answers their version (v4: 500) and v3 without a health page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.docker_fixtures import docker_cli
+
+SUPERSPEC = Path(sys.executable).parent / "superspec"
+# a Content-Length lets the router keep its clients' connections open (no close-delimited body)
+CGI_OK = ('#!/bin/sh\nbody=$(cat /www/version-text)\necho "Content-Type: text/plain"\n'
+          'echo "Content-Length: $((${#body} + 1))"\necho ""\necho "$body"\n')
+CGI_500 = ('#!/bin/sh\necho "Status: 500 Internal Server Error"\necho "Content-Length: 7"\n'
+           'echo ""\necho broken\n')
+
+
+def spec(strategy: str, steps: str, gates: str = "{maxErrorRate: 0.05, minRequests: 20}",
+         approvers: str = "[]") -> str:
+    return textwrap.dedent(f"""
+        superspec: 1
+        kind: company
+        name: shop
+        build: {{tool: custom, commands: {{build: "true"}}}}
+        pipeline: {{stages: {{build: {{}}}}}}
+        app: {{image: superspec-test/shop, version: v1, port: 8080, health: /healthz,
+               replicas: {{default: 2}}}}
+        environments:
+          test:
+            class: functional-test
+            approval: {{required: true, groups: {approvers}}}
+            release:
+              strategy: {strategy}
+              steps: {steps}
+              gates: {gates}
+              drainSeconds: 1
+    """).lstrip()
+
+
+@pytest.fixture(scope="session")
+def shop_images(docker_host: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    refs = []
+    for version, healthy, cgi in (("v1", True, CGI_OK), ("v2", True, CGI_OK),
+                                  ("v3", False, CGI_OK), ("v4", True, CGI_500)):
+        root = tmp_path_factory.mktemp(f"shop-{version}")
+        (root / "bin").mkdir()
+        (root / "www" / "cgi-bin").mkdir(parents=True)
+        shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
+        for applet in ("sh", "cat"):
+            (root / "bin" / applet).symlink_to("busybox")
+        (root / "www" / "version-text").write_text(version + "\n")
+        (root / "www" / "version").write_text(version + "\n")
+        if healthy:
+            (root / "www" / "healthz").write_text("ok\n")
+        (root / "www" / "cgi-bin" / "version").write_text(cgi)
+        (root / "www" / "cgi-bin" / "version").chmod(0o755)
+        archive = root.parent / f"{root.name}.tar"
+        with tarfile.open(archive, "w") as tar:
+            tar.add(root, arcname=".")
+        ref = f"superspec-test/shop:{version}"
+        docker_cli(docker_host, "import", "--change", "ENV PATH=/bin", "--change",
+                   'CMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]',
+                   str(archive), ref)
+        refs.append(ref)
+    return refs
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_host: str,
+         shop_images: list[str]) -> Iterator[Path]:
+    root = tmp_path / "shop"
+    root.mkdir()
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    monkeypatch.setenv("SUPERSPEC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(root)
+    yield root
+    subprocess.run([str(SUPERSPEC), "env", "destroy", "test", "--with-children"],
+                   capture_output=True, env=os.environ.copy(), timeout=120)
+
+
+def superspec(*argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SUPERSPEC), *argv], capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=timeout)
