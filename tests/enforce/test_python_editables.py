@@ -128,6 +128,7 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
 '''
 
 
+@pytest.mark.slow  # a real pip install -e
 def test_editable_installs_in_an_environment_are_flagged(
         project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = tmp_path / "devtool"

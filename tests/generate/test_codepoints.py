@@ -59,6 +59,7 @@ def test_examples_of_each_escape() -> None:
     assert yaml_scalar("caf\u00e9 \u4e2d") == "'caf\u00e9 \u4e2d'"
 
 
+@pytest.mark.slow  # the Groovy parser
 def test_groovy_reads_back_every_literal_and_no_comment_escapes(tmp_path: Path) -> None:
     literals = tmp_path / "literals.groovy"
     literals.write_text("".join(f"f({groovy_str(s)})\n" for s in SAMPLES), encoding="utf-8")

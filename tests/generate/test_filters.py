@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import yaml
 
 from superspec.render.filters import (
@@ -40,6 +41,7 @@ def test_groovy_str_examples() -> None:
     assert groovy_str("\u2028") == "'\\u2028'"
 
 
+@pytest.mark.slow  # the Groovy parser
 def test_groovy_literals_parse_back_to_the_same_string(tmp_path: Path) -> None:
     """Each literal, as Groovy 2.4 parses it, is one string constant equal to the input."""
     samples = _samples() + ESCAPES + [e + "x'" for e in ESCAPES]
@@ -91,6 +93,7 @@ def test_comment_filters_percent_encode_backslash_percent_and_non_ascii() -> Non
     assert yaml_comment("a\nb: c\u2028d\u0085e") == "a%0Ab: c%E2%80%A8d%C2%85e"
 
 
+@pytest.mark.slow  # the Groovy parser
 def test_groovy_comments_stay_comments(tmp_path: Path) -> None:
     """Groovy translates unicode escapes before parsing, comments included: a comment line
     holding any filtered value (escapes, line breaks, '*/') leaves only the code around it."""

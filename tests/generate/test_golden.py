@@ -17,10 +17,18 @@ def test_golden(case: Path, update_golden: bool) -> None:
         expected_dir.mkdir(exist_ok=True)
         for name, text in generated.items():
             (expected_dir / name).write_text(text)
+        for stale in set(_files(expected_dir)) - set(generated):
+            (expected_dir / stale).unlink()
     for name, text in generated.items():
         expected = expected_dir / name
         assert expected.is_file(), f"{expected} missing: run pytest --update-golden"
         assert text == expected.read_text(), f"{expected} differs: review, then --update-golden"
+    stale = sorted(set(_files(expected_dir)) - set(generated))
+    assert not stale, f"{expected_dir} holds files nothing generates: {stale}"
+
+
+def _files(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if p.is_file()] if directory.is_dir() else []
 
 
 def test_cases_cover_every_strategy_and_feature() -> None:

@@ -14,6 +14,8 @@ from superspec.spec import load_spec
 from tests.generate.conftest import Output
 from tests.generate.tools import GOLDEN, load_gitlab
 
+pytestmark = pytest.mark.slow  # parses Jenkinsfiles in a JVM
+
 MARKER = "PWNED"
 CASES = ["golden/hostile-values", "variants/hostile-no-library"]
 

@@ -15,6 +15,8 @@ from superspec.render.filters import shell_quote
 from superspec.render.generate import Options, generate
 from tests.generate.tools import GOLDEN, parse_groovy
 
+pytestmark = pytest.mark.slow  # parses Jenkinsfiles in a JVM
+
 CASE = GOLDEN / "trunk-approvals"
 # a unicode-escape breakout, a real newline, U+2028/U+2029/U+0085, CR and a '*/' across segments
 HOSTILE = ('x\\u000aprintln("PWN")\\u000a\\u002f\\u002f\nprintln("PWN")\u2028pwn: PWN\u2029'

@@ -8,10 +8,14 @@ import re
 import shlex
 from typing import Any
 
+import pytest
+
 from superspec.cli.main import commands
 from tests.generate.conftest import Output
 from tests.generate.declarative import jenkins_facts
 from tests.generate.tools import load_gitlab
+
+pytestmark = pytest.mark.slow  # reads Jenkinsfiles back through the Groovy AST
 
 
 def glob_from_gitlab(regex: str) -> str:

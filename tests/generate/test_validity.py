@@ -15,6 +15,8 @@ from tests.generate.conftest import Output
 from tests.generate.declarative import shape_errors
 from tests.generate.tools import check_jsonschema, checkout, git_repo, gitlab_list, load_gitlab
 
+pytestmark = pytest.mark.slow  # runs gitlab-ci-local and the Groovy parser
+
 BRANCHES = ("main", "develop", "release/1.4", "stable/2.0/rc1", "feature/x", "hotfix/urgent",
             "docs/intro", "trunk")
 

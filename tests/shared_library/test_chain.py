@@ -21,6 +21,8 @@ from superspec.step.contract import step_names
 from tests.shared_library.conftest import LIBRARY, GroovyTests
 from tests.step.conftest import EXAMPLES, make_workspace, write_pom
 
+pytestmark = pytest.mark.slow  # starts JVMs and the real superspec
+
 SUPERSPEC_BIN = str(Path(sys.executable).with_name("superspec"))
 PWNED = Path("/tmp/superspec-pwned")  # what the hostile values would create if a shell ran them
 HOSTILE = json.loads((LIBRARY / "test" / "resources" / "hostile-values.json").read_text())

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.shared_library.conftest import LIBRARY, GroovyTests, Process, library_sources
+
+pytestmark = pytest.mark.slow  # starts JVMs (groovyc, Groovy tests)
 
 
 def test_every_file_of_the_library_compiles_with_groovyc(groovyc_run: Process) -> None:

@@ -13,6 +13,8 @@ import pytest
 from superspec.step.contract import params_model, step_names
 from tests.shared_library.conftest import LIBRARY, ROOT
 
+pytestmark = pytest.mark.slow  # parses every generated Jenkinsfile in a JVM
+
 VARS = LIBRARY / "vars"
 STEP_VARS = {f"superspec{name.capitalize()}": name for name in step_names()}
 CALL = re.compile(r"\b(superspec[A-Z]\w*)\s*\(")

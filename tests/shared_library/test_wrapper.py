@@ -20,6 +20,8 @@ import pytest
 
 from tests.shared_library.conftest import LIBRARY
 
+pytestmark = pytest.mark.slow  # creates virtualenvs and pip-installs
+
 WRAPPER = LIBRARY / "resources" / "superspec" / "superspec.sh"
 HOSTILE_ARGS = ["step", "a b", "$(touch /tmp/superspec-pwned)", "`id`", "x\ny", "'\"", "${HOME}"]
 SITE = f"lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"

@@ -17,6 +17,8 @@ from superspec.cli.main import main
 from superspec.spec.validate import known_keys
 from tests.conftest import EXAMPLES
 
+pytestmark = pytest.mark.slow  # runs the fuzz corpus
+
 KEYS = sorted({
     key
     for path in [(), ("ci",), ("ci", "jenkins"), ("ci", "gitlab"), ("build",), ("branching",),
