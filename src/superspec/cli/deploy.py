@@ -6,18 +6,13 @@ from pathlib import Path
 
 import click
 
-from superspec.cli.options import format_option, load, spec_options
+from superspec.cli.options import format_option, load, spec_options, version_options
 
 
 @click.command()
 @spec_options
 @click.option("--env", "env", required=True, metavar="ENV", help="The target environment.")
-@click.option("--version", "version", default=None, help="The version (image tag) to deploy; "
-              "default app.version.")
-@click.option("--image", default=None, help="A full image reference instead of "
-              "app.image:version.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for every replica to pass its health check.")
+@version_options
 @format_option
 def deploy(spec: Path, layers: tuple[Path, ...], env: str, version: str | None,
            image: str | None, timeout: float, output_format: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from superspec.cli.options import format_option, load, spec_options
+from superspec.cli.options import format_option, load, spec_options, version_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,12 +45,7 @@ def env() -> None:
 @env.command()
 @click.argument("name")
 @spec_options
-@click.option("--version", "version", default=None, help="The version (image tag) to run; "
-              "default app.version.")
-@click.option("--image", default=None, help="A full image reference instead of "
-              "app.image:version.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for every replica to pass its health check.")
+@version_options
 @click.option("--keep-failed", is_flag=True, help="Keep what a failed create made, to look at.")
 @format_option
 def create(name: str, spec: Path, layers: tuple[Path, ...], version: str | None,

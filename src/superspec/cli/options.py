@@ -63,3 +63,15 @@ def load(spec: Path, layers: tuple[Path, ...]) -> EffectiveSpec:
     from superspec.spec.root import root_from
 
     return load_spec(spec, layer_dirs_from(layers), root_from(requested_root()))
+
+
+def version_options(func: F) -> F:
+    """Adds ``--version V``, ``--image REF`` and ``--timeout S`` (the runners that start an
+    application's replicas)."""
+    func = click.option("--timeout", type=float, default=60.0, show_default=True,
+                        help="Seconds the replicas have to pass their health checks.")(func)
+    func = click.option("--image", default=None,
+                        help="A full image reference instead of app.image:version.")(func)
+    func = click.option("--version", "version", default=None,
+                        help="The version (image tag); default app.version.")(func)
+    return func

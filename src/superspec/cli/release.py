@@ -7,20 +7,15 @@ from pathlib import Path
 
 import click
 
-from superspec.cli.options import format_option, load, spec_options
+from superspec.cli.options import format_option, load, spec_options, version_options
 
 
 @click.group(invoke_without_command=True)
 @spec_options
 @click.option("--env", "env", metavar="ENV", help="The environment.")
-@click.option("--version", "version", default=None, help="The version (image tag) to release; "
-              "default app.version.")
-@click.option("--image", default=None, help="A full image reference instead of "
-              "app.image:version.")
 @click.option("--resume", is_flag=True, help="Go on with a release paused for approval.")
 @click.option("--abort", is_flag=True, help="Roll back the release in progress.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds the new replicas have to pass their health checks.")
+@version_options
 @format_option
 @click.pass_context
 def release(ctx: click.Context, spec: Path, layers: tuple[Path, ...], env: str | None,
