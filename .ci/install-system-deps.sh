@@ -12,7 +12,7 @@ SUDO=""
 
 packages=(groovy maven maven-debian-helper libmaven-enforcer-plugin-java
           libmaven-dependency-plugin-java liblog4j1.2-java default-jdk-headless docker.io
-          busybox-static haproxy wrk postgresql rsync zip unzip git)
+          busybox-static haproxy wrk postgresql docker-compose rsync zip unzip git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
