@@ -50,8 +50,8 @@ def test_the_config_holds_the_documented_sections() -> None:
         "    balance roundrobin\n"
         "    option httpchk GET /healthz\n"
         "    http-check expect status 200-399\n"
-        "    default-server inter 1s fall 2 rise 3 resolvers docker resolve-prefer ipv4 "
-        "init-addr last,libc,none\n"
+        "    default-server inter 1s fastinter 200ms downinter 200ms fall 2 rise 3 "
+        "resolvers docker resolve-prefer ipv4 init-addr last,libc,none\n"
         "    server payments-v1 payments-v1:8080 check weight 100\n"
         "    server payments-v2 payments-v2:8080 check weight 0\n")
     assert "    server orders-v1 orders-v1:9000 check weight 100 disabled\n" in text
@@ -70,8 +70,8 @@ def test_the_upstream_takes_unmatched_requests() -> None:
     text = render(router)
     assert "    default_backend superspec-upstream\n" in text
     assert text.endswith("backend superspec-upstream\n"
-                         "    default-server inter 1s fall 2 rise 3 resolvers docker "
-                         "resolve-prefer ipv4 init-addr last,libc,none\n"
+                         "    default-server inter 1s fastinter 200ms downinter 200ms fall 2 "
+                         "rise 3 resolvers docker resolve-prefer ipv4 init-addr last,libc,none\n"
                          "    server parent router-test:8080\n")
 
 
