@@ -26,6 +26,7 @@ COMMANDS = {
     "db": "superspec.cli.db:db",
     "audit": "superspec.cli.audit:audit",
     "library": "superspec.cli.library:library",
+    "jenkins": "superspec.cli.jenkins:jenkins",
     "gitlab": "superspec.cli.gitlab:gitlab",
 }
 LAST = {"step": "superspec.cli.step:step"}
