@@ -98,10 +98,12 @@ def repack(dist: metadata.Distribution, directory: Path) -> Path:
             continue
         files[posix] = (site / posix).read_bytes()
     wheel_meta = (site / info / "WHEEL").read_text()
-    tag = re.search(r"^Tag: (\S+)$", wheel_meta, re.MULTILINE)
-    assert tag is not None, f"{name}: no Tag in WHEEL"
+    tags = [t.split("-") for t in re.findall(r"^Tag: (\S+)$", wheel_meta, re.MULTILINE)]
+    assert tags, f"{name}: no Tag in WHEEL"
+    # a wheel for several tags names them all, each part dotted: py2.py3-none-any
+    tag = "-".join(".".join(dict.fromkeys(parts)) for parts in zip(*tags, strict=True))
     safe = re.sub(r"[^A-Za-z0-9.]+", "_", name)
-    return write_wheel(directory / f"{safe}-{version}-{tag.group(1)}.whl", files, info)
+    return write_wheel(directory / f"{safe}-{version}-{tag}.whl", files, info)
 
 
 def wheelhouse(directory: Path) -> Path:
