@@ -88,3 +88,14 @@ def test_the_generated_pipeline_asks_for_the_approval(tree: Tree,
     run = run_cli(capsys, "explain", "environments.live.approval.required", "--spec", str(spec))
     assert run.out == ("environments.live.approval.required = true    "
                        "(company acme: acme/superspec.yaml:9)\n")
+
+
+def test_moving_the_locked_environment_to_another_class_does_not_free_its_class(
+        tree: Tree) -> None:
+    with pytest.raises(SpecError) as info:
+        _load(tree, "environments:\n  prod: {class: development}\n"
+                    "  live: {class: production, approval: {required: false}}\n")
+    assert info.value.lines() == [
+        "api/superspec.yaml:11 [project api] environments.live.approval: environment 'live' has "
+        f"class production: {OWNER} for every production environment; this layer sets it to "
+        '{"required": false}']

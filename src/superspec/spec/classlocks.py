@@ -29,10 +29,12 @@ def apply_class_locks(merged: Merged, chain: list[Layer]) -> None:
             continue
         source_name, rest = lock.path[1], lock.path[2:]
         source = envs.get(source_name)
-        if not isinstance(source, dict) or source.get("class") is None:
-            continue
-        env_class = source["class"]
         lock_rank = _rank_of(lock, chain)
+        # the class the environment had where the lock was declared: a lower layer that moves
+        # the locked environment to another class does not take the lock off its old class
+        env_class = _class_at(chain[:lock_rank + 1], source_name)
+        if not isinstance(source, dict) or env_class is None:
+            continue
         for name, env in envs.items():
             if name == source_name or not isinstance(env, dict) or env.get("class") != env_class:
                 continue
@@ -45,6 +47,16 @@ def apply_class_locks(merged: Merged, chain: list[Layer]) -> None:
                     problems.append(problem)
     if problems:
         raise SpecError(problems)
+
+
+def _class_at(layers: list[Layer], env: str) -> str | None:
+    found = None
+    for layer in layers:
+        envs = layer.data.get("environments")
+        entry = envs.get(env) if isinstance(envs, dict) else None
+        if isinstance(entry, dict) and isinstance(entry.get("class"), str):
+            found = entry["class"]
+    return found
 
 
 def _rank_of(lock: Lock, chain: list[Layer]) -> int:
