@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import stat
 from pathlib import Path, PurePath
 
@@ -48,7 +49,16 @@ def artifact_path(effective: EffectiveSpec, artifact: Path | None) -> Path:
     configured = effective.model.package.artifact
     if configured is None:
         raise UsageError("no artifact: pass --artifact PATH or set package.artifact in the spec")
-    return Path(effective.path).parent / configured
+    project = Path(effective.path).parent
+    path = project / configured
+    # the spec names the project's own build output: after every link it must stay inside the
+    # project (a command line's --artifact is the caller's choice)
+    real, root = os.path.realpath(path), os.path.realpath(project)
+    if os.path.commonpath([real, root]) != root:
+        raise SpecError(f"package.artifact {configured!r} resolves to {real}, outside the "
+                        f"project directory {root}", location=effective.locate(
+                            ("package", "artifact")))
+    return path
 
 
 def artifact_problem(path: Path) -> str | None:
