@@ -87,6 +87,13 @@ def router_image(engine: DockerEngine, plan: AppPlan) -> str:
     return DEFAULT_TAG
 
 
+def exact_image(engine: DockerEngine, app: AppSpec) -> str:
+    """The image ``app`` runs: its reference while the tag still names that image, else the
+    image id (the tag has moved on since)."""
+    found = engine.image(app.image)
+    return app.image if found is not None and found.id == app.image_id else app.image_id
+
+
 def read_spec(engine: DockerEngine, container: str) -> ServerSpec | None:
     data = engine.read_file(container, SERVER_SPEC_PATH)
     return None if data is None else ServerSpec.decode(data, f"{container}:{SERVER_SPEC_PATH}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from superspec.engine.docker import DockerEngine
-from superspec.env.apply import Lineage, Outcome, Say, read_spec, up
+from superspec.env.apply import Lineage, Outcome, Say, exact_image, read_spec, up
 from superspec.env.desired import AppPlan
 from superspec.env.destroy import destroy
 from superspec.env.names import router_name
@@ -135,9 +135,8 @@ def merge(engine: DockerEngine, child: str, parent: str, plans: dict[str, AppPla
         return found, []
     outcomes = []
     for plan, app in found.deploy:
-        image = app.image if (engine.image(app.image) or _NoImage).id == app.image_id \
-            else app.image_id
-        outcomes.append(up(engine, replace(plan, version=app.version, image=image),
+        outcomes.append(up(engine, replace(plan, version=app.version,
+                                           image=exact_image(engine, app)),
                            timeout=timeout, say=say, lineage=Lineage(merged_from=child)))
     if not keep:
         destroy(engine, child, say=say)
@@ -154,10 +153,6 @@ class MergeConflicts(InputError):
 
     def lines(self) -> list[str]:
         return [f"conflict: {line}" for line in self.conflicts] + [str(self)]
-
-
-class _NoImage:
-    id = ""
 
 
 def _spec(engine: DockerEngine, env: str) -> ServerSpec:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from superspec.db import copy_database
 from superspec.engine.docker import DockerEngine
 from superspec.env import database as databases
-from superspec.env.apply import Lineage, Outcome, Say, read_spec, up
+from superspec.env.apply import Lineage, Outcome, Say, exact_image, read_spec, up
 from superspec.env.desired import AppPlan
 from superspec.env.lock import environment_lock
 from superspec.env.names import check_env_name, router_name
@@ -66,9 +66,8 @@ def _child_plan(engine: DockerEngine, plan: AppPlan, app: AppSpec, new: str,
                 port: int | None) -> AppPlan:
     """The parent's application as it runs, planned for ``new``: the parent's exact image
     (by id when its tag has moved on since)."""
-    found = engine.image(app.image)
-    image = app.image if found is not None and found.id == app.image_id else app.image_id
-    return replace(plan, env=new, version=app.version, image=image, front_port=port)
+    return replace(plan, env=new, version=app.version, image=exact_image(engine, app),
+                   front_port=port)
 
 
 def _copy_database(plan: AppPlan, child: AppPlan, parent: str, say: Say) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 
 from superspec.errors import InputError, Location, SpecError
+from superspec.mappings import overlay
 from superspec.package.names import normalize, unsafe_reason
 from superspec.package.sandbox import Sandbox, Secrets, UndeclaredSecret
 from superspec.package.templates import TemplateRefused
@@ -80,16 +81,6 @@ class Rendered:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-def overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = overlay(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def env_values(effective: EffectiveSpec, env: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from superspec.errors import SpecError
+from superspec.mappings import overlay
 from superspec.spec.layers import Layer
 from superspec.spec.merge import ABSENT, Lock, Merged, copy_tree, get_path, same, show
 from superspec.spec.yamlsource import KeyPath
@@ -104,15 +105,6 @@ def _inherit_setters(merged: Merged, source: KeyPath, target: KeyPath) -> None:
         if path[:size] == source and target + path[size:] not in merged.setters:
             merged.setters[target + path[size:]] = layer
             merged.borrowed[target + path[size:]] = path
-
-
-def overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in top.items():
-        old = merged.get(key)
-        merged[key] = overlay(old, value) if isinstance(old, dict) and isinstance(value, dict) \
-            else value
-    return merged
 
 
 def _violation(merged: Merged, lock: Lock, target: KeyPath, source_name: str, env_class: str,
