@@ -5,17 +5,25 @@ offline (SUPERSPEC_PIP_SPEC / SUPERSPEC_PIP_ARGS / SUPERSPEC_PYTHON passed the w
 variables would be), and every later job reuses that cache.
 
 enforce, build, test, a quoting check and package really run, on main and on a release branch
-(where trunk's package runs only because the prod release runs there). This project has nothing
-to deploy (no application image): the deploy and release jobs are checked through
-`gitlab-ci-local --list-json` (present, needing the package job), and one run checks that the
-deploy job, when run, reaches `superspec deploy` and fails with the command's own message."""
+(where trunk's package runs only because the prod release runs there). The deploy and release
+jobs run for real too, on the tests' private Docker engine (DOCKER_HOST, as a runner with a
+Docker engine would have it): on main `deploy-dev` brings the app up behind its router, and on
+a release branch `release-prod` moves a running prod from v1 to v2 while a client is sending
+requests."""
 
 from __future__ import annotations
 
+import collections
+import http.client
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +51,17 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _project(tmp_path: Path, branch: str = "main", broken_test: bool = False,
-             layers: Path | None = None) -> Path:
+             layers: Path | None = None, app: str | None = None) -> Path:
     """The project, generated and committed. ``layers``: it extends the company layer `acme`
-    by name, found there when generating and fetched by its jobs (ci.gitlab.layers)."""
+    by name, found there when generating and fetched by its jobs (ci.gitlab.layers). ``app``:
+    YAML replacing its environments with deployable ones (an app and its environments)."""
     work = tmp_path / "tally"
     shutil.copytree(PROJECT, work)
+    if app is not None:
+        spec = work / "superspec.yaml"
+        text = spec.read_text()
+        spec.write_text(text[:text.index("environments:\n")] + app
+                        + text[text.index("package:\n"):])
     if broken_test:
         check = work / "tests" / "check_tally.py"
         check.write_text(check.read_text().replace('"a": 2', '"a": 3'))
@@ -193,22 +207,143 @@ def test_a_failing_test_fails_the_pipeline(tmp_path: Path, wheels: Path) -> None
     assert " PASS  package" not in output
 
 
+APP = """app: {{image: superspec-test/app, version: {version}, port: 8080, health: /healthz,
+      replicas: {{default: 2}}}}
+environments:
+  dev: {{class: development, port: {dev}, proxy: {{image: {router}}}}}
+  prod:
+    class: production
+    port: {prod}
+    proxy: {{image: {router}}}
+    release: {{strategy: blue-green, steps: [{{weight: 100, pause: 2s}}], drainSeconds: 1,
+              gates: {{maxErrorRate: 0.01, minRequests: 20}}}}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def engine_env(tmp_path: Path, docker_host: str, router_image: str,
+               app_image: Callable[..., str]) -> Iterator[dict[str, str]]:
+    """What a runner with a Docker engine has: DOCKER_HOST (the tests' private engine, where the
+    app images v1 and v2 are), and a data directory of its own; the environments the test made
+    are destroyed at the end."""
+    for version in ("v1", "v2"):
+        app_image(version)
+    made = {"DOCKER_HOST": docker_host, "SUPERSPEC_DATA_DIR": str(tmp_path / "data"),
+            "ROUTER": router_image, "DEV": str(_free_port()), "PROD": str(_free_port())}
+    yield made
+    for env in ("dev", "prod"):
+        subprocess.run([str(VENV_BIN / "superspec"), "env", "destroy", env, "--spec",
+                        str(tmp_path / "tally" / "superspec.yaml")],
+                       env={**os.environ, **made}, capture_output=True, timeout=120)
+
+
+def _deployable(version: str, made: dict[str, str]) -> str:
+    return APP.format(version=version, dev=made["DEV"], prod=made["PROD"], router=made["ROUTER"])
+
+
+def _get(port: int, host: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/version", headers={"Host": host})
+        answer = conn.getresponse()
+        return answer.status, answer.read().decode().strip()
+    finally:
+        conn.close()
+
+
 @pytest.mark.slow
-def test_the_deploy_job_runs_superspec_deploy_and_fails_loudly(tmp_path: Path,
-                                                               wheels: Path) -> None:
-    """This project cannot be deployed (no application image, no version): the deploy job
-    reaches `superspec deploy` (installed by the base job, not a missing command) and fails
-    with the command's own message, the one it prints when run by hand."""
-    work, env = _project(tmp_path), _environment(tmp_path)
-    by_hand = subprocess.run([str(VENV_BIN / "superspec"), "deploy", "--spec", "superspec.yaml",
-                              "--env", "dev"], cwd=work, capture_output=True, text=True,
-                             timeout=120)
-    assert by_hand.returncode == 1, by_hand.stdout + by_hand.stderr
-    message = by_hand.stderr.splitlines()[-1]
-    assert message.startswith("error: "), by_hand.stderr
+def test_the_deploy_job_deploys_the_app(tmp_path: Path, wheels: Path,
+                                        engine_env: dict[str, str]) -> None:
+    """On main, `deploy-dev` (after build and package) creates the dev environment on the
+    runner's engine: the app answers through the router on the spec's port, and the
+    environment describes itself as the pipeline left it."""
+    work = _project(tmp_path, app=_deployable("v1", engine_env))
+    env = {**_environment(tmp_path), "DOCKER_HOST": engine_env["DOCKER_HOST"],
+           "SUPERSPEC_DATA_DIR": engine_env["SUPERSPEC_DATA_DIR"]}
     run = _run(work, env, wheels, "--needs", "deploy-dev")
     output = run.stdout + run.stderr
-    assert run.returncode == 1, output
-    assert " PASS  package" in output and " FAIL  deploy-dev" in output, output
-    assert f"deploy-dev > {message}" in output, output
-    assert "No such command" not in output and "command not found" not in output
+    assert run.returncode == 0, output
+    assert " PASS  package" in output and " PASS  deploy-dev" in output, output
+    assert "deploy-dev > created tally v1 in dev: http://127.0.0.1:" in output, output
+    port = int(engine_env["DEV"])
+    assert [_get(port, "tally.dev") for _ in range(4)] == [(200, "v1")] * 4
+    described = subprocess.run(
+        [str(VENV_BIN / "superspec"), "env", "describe", "dev", "--format", "json"],
+        cwd=work, env={**os.environ, **engine_env}, capture_output=True, text=True, timeout=60)
+    assert described.returncode == 0, described.stderr
+    found = json.loads(described.stdout)
+    assert found["drift"] == []
+    (app,) = found["serverSpec"]["apps"]
+    assert (app["project"], app["version"], len(app["replicas"])) == ("tally", "v1", 2)
+
+
+@pytest.mark.slow
+def test_the_release_job_moves_prod_while_a_client_sends_requests(
+        tmp_path: Path, wheels: Path, engine_env: dict[str, str]) -> None:
+    """On a release branch, prod runs v1 (deployed earlier); the spec now names v2 and
+    `release-prod` releases it blue-green. A keep-alive client sending requests through the
+    router the whole time sees only answers from v1 then v2, never a failure."""
+    work = _project(tmp_path, branch="release/1.0", app=_deployable("v2", engine_env))
+    by_hand = {**os.environ, **engine_env}
+    first = subprocess.run([str(VENV_BIN / "superspec"), "deploy", "--env", "prod",
+                            "--version", "v1"], cwd=work, env=by_hand, capture_output=True,
+                           text=True, timeout=180)
+    assert first.returncode == 0, first.stderr
+    port = int(engine_env["PROD"])
+    env = {**_environment(tmp_path), "DOCKER_HOST": engine_env["DOCKER_HOST"],
+           "SUPERSPEC_DATA_DIR": engine_env["SUPERSPEC_DATA_DIR"]}
+    with _Client(port, "tally.prod") as client:
+        run = _run(work, env, wheels, "--needs", "release-prod")
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert " PASS  release-prod" in output, output
+    assert "release-prod > released tally v2 in prod" in output, output
+    assert client.failures == [], client.failures[:5]
+    assert client.answers["v1"] > 0 and client.answers["v2"] > 0, client.answers
+    assert set(client.answers) == {"v1", "v2"}
+    assert [_get(port, "tally.prod") for _ in range(4)] == [(200, "v2")] * 4
+
+
+class _Client:
+    """One keep-alive connection sending GET /version back to back until the block ends;
+    counts the answers by body and records every failure (status or socket error)."""
+
+    def __init__(self, port: int, host: str) -> None:
+        self.port, self.host = port, host
+        self.answers: collections.Counter[str] = collections.Counter()
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop)
+
+    def __enter__(self) -> _Client:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        while not self._stop.is_set():
+            try:
+                conn.request("GET", "/version", headers={"Host": self.host})
+                answer = conn.getresponse()
+                body = answer.read().decode().strip()
+            except (OSError, http.client.HTTPException) as exc:
+                self.failures.append(f"{type(exc).__name__}: {exc}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                continue
+            if answer.status == 200:
+                self.answers[body] += 1
+            else:
+                self.failures.append(f"HTTP {answer.status}: {body}")
+            time.sleep(0.01)
+        conn.close()

@@ -54,7 +54,7 @@ def test_the_config_holds_the_documented_sections() -> None:
         "resolvers docker resolve-prefer ipv4 init-addr last,libc,none\n"
         "    server payments-v1 payments-v1:8080 check weight 100\n"
         "    server payments-v2 payments-v2:8080 check weight 0\n")
-    assert "    server orders-v1 orders-v1:9000 check weight 100 disabled\n" in text
+    assert "    server orders-v1 orders-v1:9000 check weight 100 disabled init-addr none\n" in text
 
 
 def test_rendering_is_deterministic_whatever_the_order() -> None:

@@ -105,6 +105,48 @@ def test_a_replica_failing_its_health_check_never_gets_traffic(env: Env) -> None
     assert stats[good].status == "UP"
 
 
+def test_a_slot_listed_before_its_container_exists_is_taken_up_only_after_its_checks(
+        env: Env) -> None:
+    """An environment lists replica slots whose containers do not exist yet, in maintenance:
+    the router starts at once (no blocking lookup of the unknown names). Once the containers
+    run, taking the slots out of maintenance changes no config: the same worker serves on, the
+    slots start down, a healthy one comes up after its checks and an unhealthy one never does,
+    so neither gets a request before passing."""
+    v1 = env.replica(env.name("v1"), "v1")
+    good, bad = env.name("good"), env.name("bad")
+    model = Router(env="test", backends=(Backend("app", hosts=("app.test",), servers=(
+        Server(v1, 8080), Server(good, 8080, weight=0, state="maint"),
+        Server(bad, 8080, weight=0, state="maint"))),))
+    began = time.monotonic()
+    router = env.router(model, env.name("router"))
+    router.wait_healthy()
+    assert time.monotonic() - began < 20  # not a lookup timeout per unknown name
+    _, port = router.address()
+    pid = worker_pid(router)
+    env.replica(good, "v2")
+    env.replica(bad, "v3", healthy=False)
+
+    applied = router.apply(router.router().with_server("app", good, state="ready", weight=50)
+                           .with_server("app", bad, state="ready", weight=50))
+
+    assert applied.reloaded is False and worker_pid(router) == pid
+    router.wait_healthy([("app", good)], timeout=20)
+    seen = versions(port, "app.test", 30)
+    assert set(seen) == {"v1", "v2"}, seen  # the unhealthy slot got nothing
+    stats = {s.server: s for s in router.stats()}
+    assert (stats[bad].status.split()[0], stats[bad].requests) == ("DOWN", 0)
+    # HAProxy's log: each slot was forced down as it left maintenance (still at weight 0);
+    # the healthy one came up by passing its checks, the unhealthy one never came up
+    log = [line for line in env.engine.container_logs(router.name).splitlines()
+           if line.startswith("[WARNING]") and " is " in line]
+    good_log = [line.split(" is ", 1)[1] for line in log if f"app/{good} " in line]
+    assert good_log[-2:] == ["DOWN, changed from CLI. 1 active and 0 backup servers left. 0 "
+                             "sessions active, 0 requeued, 0 remaining in queue.",
+                             good_log[-1]], good_log
+    assert good_log[-1].startswith("UP, reason: Layer7 check passed"), good_log
+    assert not [line for line in log if f"app/{bad} is UP, reason" in line], log
+
+
 def test_host_headers_select_backends_and_a_new_server_starts_down(env: Env) -> None:
     a1, b1 = env.replica(env.name("a1"), "a1"), env.replica(env.name("b1"), "b1")
     model = Router(env="test", backends=(

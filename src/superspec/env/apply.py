@@ -33,6 +33,7 @@ from superspec.env.names import (
     VERSION,
     env_labels,
     network_name,
+    replica_name,
     router_name,
     slot_names,
 )
@@ -272,13 +273,26 @@ def start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
 def route(router: RouterContainer, plan: AppPlan, live: list[str],
           spare: tuple[str, ...] = ()) -> None:
     """The project's backend: the ``live`` replicas ready, the ``spare`` ones (running, a
-    release's new version) listed with weight 0 until the release moves traffic to them."""
+    release's new version) listed with weight 0 until the release moves traffic to them. Every
+    replica slot and its alternate is listed (the unused ones in maintenance), so a release,
+    which starts its new version under the alternate names, changes weights and states only:
+    the router never reloads under its clients."""
     model = router.router()
     hosts = (shared_host(plan.project, plan.env), plan.project.lower())
-    backend = Backend(plan.project, hosts=hosts,
-                      servers=tuple(Server(n, plan.port) for n in live)
-                      + tuple(Server(n, plan.port, weight=0) for n in spare),
-                      health_path=plan.health)
+    slots = [name for index in range(1, plan.replicas + 1)
+             for name in (replica_name(plan.env, plan.project, index),
+                          replica_name(plan.env, plan.project, index, alternate=True))]
+    slots += sorted((set(live) | set(spare)) - set(slots))  # a release changing the count
+
+    def server(name: str) -> Server:
+        if name in live:
+            return Server(name, plan.port)
+        if name in spare:
+            return Server(name, plan.port, weight=0)
+        return Server(name, plan.port, weight=0, state="maint")
+
+    servers = tuple(server(name) for name in slots)
+    backend = Backend(plan.project, hosts=hosts, servers=servers, health_path=plan.health)
     backends = tuple(b for b in model.backends if b.name != plan.project) + (backend,)
     # the first application is what the plain port answers
     default = model.default_backend or plan.project

@@ -326,7 +326,10 @@ def render(router: Router) -> str:
                 "    http-check expect status 200-399\n",
                 _DEFAULT_SERVER]
         for server in backend.servers:
-            disabled = " disabled" if server.state == "maint" else ""
+            # a name unknown to Docker's DNS (an unused slot) would block HAProxy's start on
+            # the C library's lookup, forwarded to unreachable upstream resolvers: resolved at
+            # run time only
+            disabled = " disabled init-addr none" if server.state == "maint" else ""
             out.append(f"    server {server.name} {server.name}:{server.port} check "
                        f"weight {server.weight}{disabled}\n")
     if router.upstream is not None:

@@ -255,7 +255,10 @@ class RouterContainer:
                          key=lambda c: weight_order(live[(c[0], c[1])].weight, c[2]))
         changes = []
         for backend, server, state in states:
-            if state == "ready":
+            if state == "ready" and live[(backend, server)].state == "maint":
+                runtime.enable_checked(backend, server)
+                changes.append(f"{backend}/{server} state {state}")
+            elif state == "ready":
                 runtime.set_state(backend, server, state)
                 changes.append(f"{backend}/{server} state {state}")
         for backend, server, weight in weights:

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from superspec.errors import InputError
 from superspec.router.config import check_name, check_state, check_weight
+from superspec.router.wait import wait_for
 
 # srv_admin_state bits of `show servers state` (HAProxy's enum srv_admin).
 ADMIN_FORCED_MAINT = 0x01
 ADMIN_FORCED_DRAIN = 0x08
+ADMIN_RESOLUTION_MAINT = 0x20  # no address: the name did not resolve (yet)
 
 
 class RuntimeUnavailable(InputError):
@@ -115,6 +117,23 @@ class RuntimeClient:
         check_state(state, "state")
         self._change(f"set server {_target(backend, server)} state {state}")
         self._confirm(backend, server, "state", state)
+
+    def enable_checked(self, backend: str, server: str, timeout: float = 15.0) -> None:
+        """Take the server out of maintenance *down*. HAProxy counts a server leaving
+        maintenance up at once, before any check, and so does it one whose name resolves again;
+        so first wait until the name has an address, then set it ready and force its health
+        down: it gets requests only after ``rise`` passing checks."""
+        target = _target(backend, server)
+
+        def resolved() -> bool | None:
+            found = self.server_state(backend, server)
+            return (True if not found.admin_state & ADMIN_RESOLUTION_MAINT
+                    and found.address not in ("-", "0.0.0.0") else None)
+
+        wait_for(f"Docker's DNS to resolve {server} in the router", resolved, timeout)
+        self._change(f"set server {target} state ready")
+        self._change(f"set server {target} health down")
+        self._confirm(backend, server, "state", "ready")
 
     def _confirm(self, backend: str, server: str, what: str, value: object) -> None:
         current = self.server_state(backend, server)
