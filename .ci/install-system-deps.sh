@@ -2,8 +2,8 @@
 # Installs the real tools the tests run against: Groovy 2.4 (Jenkins' language level), Maven with
 # Maven Enforcer 3.1.0 and the dependency plugin (the enforce oracles), the JDK's jar tool, a
 # Docker engine with a busybox rootfs for base images, HAProxy (the environments' router, built
-# into a local image), wrk (load during traffic switches), PostgreSQL 15 (environment databases),
-# git, rsync and gitlab-ci-local.
+# into a local image), wrk (load during traffic switches), nginx (the release benchmark's
+# reload-based switch), PostgreSQL 15 (environment databases), git, rsync and gitlab-ci-local.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +12,7 @@ SUDO=""
 
 packages=(groovy maven maven-debian-helper libmaven-enforcer-plugin-java
           libmaven-dependency-plugin-java liblog4j1.2-java default-jdk-headless docker.io
-          busybox-static haproxy wrk postgresql docker-compose rsync zip unzip git)
+          busybox-static haproxy wrk nginx-light postgresql docker-compose rsync zip unzip git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,6 +7,7 @@ from typing import Any
 
 from superspec.errors import Location, SpecError
 from superspec.runners import registry
+from superspec.spec.envmodels import Release
 from superspec.spec.layers import Layer
 from superspec.spec.models import Spec
 from superspec.spec.stages import StageCycle, stage_order
@@ -87,11 +88,55 @@ def check_semantics(spec: Spec, locate: Locate, company: str) -> list[SpecError]
             problem(base + ("after",), f"'after: {stage.after}' names no stage of this pipeline")
         if stage.after == stage_id:
             problem(base + ("after",), f"stage '{stage_id}' cannot come after itself")
+    for name, environment in envs.items():
+        if environment.release is not None:
+            problems += check_release(spec, name, environment.release, locate)
     if not problems:
         try:
             stage_order(spec)
         except StageCycle as cycle:
             problem(("pipeline", "stages", cycle.stages[0], "after"), str(cycle))
+    return problems
+
+
+def check_release(spec: Spec, env: str, release: Release, locate: Locate) -> list[SpecError]:
+    """What a release of ``env`` could not carry out as written (docs/release.md): canary steps
+    that do not move traffic forward or never reach all of it, a manual pause nobody may
+    approve, more replicas allowed down than the environment runs."""
+    problems: list[SpecError] = []
+    base = ("environments", env, "release")
+
+    def problem(path: KeyPath, message: str) -> None:
+        problems.append(SpecError(message, location=locate(base + path)))
+
+    steps = release.steps
+    if release.strategy == "canary":
+        before = 0  # the new version's share before the first step
+        for index, step in enumerate(steps):
+            if step.weight <= before:
+                after = f"step {index}'s {before}%" if index else \
+                    f"{before}% (the new version's share before the first step)"
+                problem(("steps", str(index), "weight"),
+                        f"canary step weights must increase strictly: step {index + 1} gives "
+                        f"{step.weight}% after {after}")
+            before = step.weight
+        if steps and steps[-1].weight != 100:
+            problem(("steps", str(len(steps) - 1), "weight"),
+                    f"the last canary step must move all the traffic (weight: 100), got "
+                    f"{steps[-1].weight}")
+    groups = spec.environments[env].approval.groups
+    if not groups:
+        for index, step in enumerate(steps):
+            if step.pause == "manual":
+                problem(("steps", str(index), "pause"),
+                        f"'pause: manual' waits for an approver, but environments.{env}.approval"
+                        ".groups names none: add the groups that may approve, or give the pause "
+                        "a duration")
+    replicas = spec.app.replicas.get(env, spec.app.replicas.get("default", 1))
+    if release.rolling.max_unavailable > replicas:
+        problem(("rolling", "maxUnavailable"),
+                f"rolling.maxUnavailable is {release.rolling.max_unavailable} but {env} runs "
+                f"{replicas} replica(s) (app.replicas)")
     return problems
 
 

@@ -19,11 +19,18 @@ class Approval(Model):
 
 
 class ReleaseStep(Model):
+    """One step of a release: the new version's share of the traffic (percent), then a pause
+    watching the gates (``30s``, ``5m``, ``1h``) or ``manual`` (wait for an approver of the
+    environment's ``approval.groups``)."""
+
     weight: Weight
     pause: str | None = Field(default=None, pattern=r"^(\d+(s|m|h)|manual)$")
 
 
 class Gates(Model):
+    """Thresholds the new version must keep while a step's pause watches it, judged once
+    ``minRequests`` requests reached it (default: 1)."""
+
     max_error_rate: float | None = Field(default=None, ge=0, le=1)
     max_p95_ms: float | None = Field(default=None, gt=0)
     min_requests: PositiveInt | None = None
@@ -39,11 +46,18 @@ class Health(Model):
 
 
 class Rolling(Model):
+    """``batch`` new replicas take over at a time; ``maxUnavailable`` may not exceed the
+    environment's replicas."""
+
     batch: PositiveInt = 1
     max_unavailable: Int = Field(default=0, ge=0)
 
 
 class Release(Model):
+    """How a release moves the environment to a new version (docs/release.md). Canary step
+    weights increase strictly and the last one is 100; a ``pause: manual`` step needs
+    ``approval.groups`` in its environment. `superspec validate` checks these across keys."""
+
     strategy: Literal["blue-green", "rolling", "canary", "recreate"] = "rolling"
     steps: list[ReleaseStep] = []
     gates: Gates = Field(default_factory=Gates)

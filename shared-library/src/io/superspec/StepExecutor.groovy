@@ -54,7 +54,7 @@ class StepExecutor implements Serializable {
      * Run step `name` with `params`; returns the result message as a Map when the step passed or
      * is done. Failures end in `error "[superspec NAME] MESSAGE"`; release states map as follows:
      * rolled-back -> `unstable` + `error`, paused-for-approval -> `input` (then the release resumes;
-     * declining or timing out aborts the build).
+     * declining or timing out rolls the release back with `abort: true` and aborts the build).
      */
     Map run(String name, Map params) {
         String step = checkStep(name)
@@ -69,7 +69,12 @@ class StepExecutor implements Serializable {
             if (approvals > MAX_APPROVALS) {
                 fail(step, "paused for approval more than ${MAX_APPROVALS} times; giving up")
             }
-            awaitApproval(step, result)
+            try {
+                awaitApproval(step, result)
+            } catch (Throwable declined) {
+                abortRelease(step, request)
+                throw declined
+            }
             request.resume = true
             result = invoke(step, request)
         }
@@ -137,12 +142,13 @@ class StepExecutor implements Serializable {
         steps.withEnv(environment) {
             status = runCommand(step, secrets)
         }
-        Map error = readJson(step, errorFile)
+        // superspec removes the answer it does not give: a missing file is no answer
+        Map error = steps.fileExists(errorFile) ? readJson(step, errorFile) : null
         if (error != null) {
             checkContract(step, error, errorFile)
             fail(step, error.message == null ? "failed (exit status ${status}), see ${errorFile}" : error.message.toString())
         }
-        Map result = readJson(step, resultFile)
+        Map result = steps.fileExists(resultFile) ? readJson(step, resultFile) : null
         if (result == null) {
             fail(step, "superspec exited with status ${status} and wrote no result (${resultFile})")
         }
@@ -243,6 +249,16 @@ class StepExecutor implements Serializable {
         steps.timeout(time: minutes, unit: 'MINUTES') {
             steps.input(args)
         }
+    }
+
+    /** Declined or timed out: the paused release is rolled back before the build ends. */
+    private void abortRelease(String step, Map request) {
+        Map abort = new LinkedHashMap(request)
+        abort.remove('resume')
+        abort.abort = true
+        steps.echo("[superspec ${step}] not approved: rolling the release back")
+        Map result = invoke(step, abort)
+        steps.echo("[superspec ${step}] ${result.message}")
     }
 
     private Map finish(String step, Map result) {

@@ -121,9 +121,10 @@ class StepsTest extends PipelineTestCase {
         assert pipeline.callsOf('unstable').isEmpty()
     }
 
-    void testReleasePausedAndDeclinedAbortsWithoutResuming() {
+    void testReleasePausedAndDeclinedRollsBackThenAbortsTheBuild() {
         PipelineHarness pipeline = harness()
-        FakeSuperspec superspec = new FakeSuperspec(pipeline).then(result: 'release-paused-for-approval')
+        FakeSuperspec superspec = new FakeSuperspec(pipeline)
+            .then(result: 'release-paused-for-approval').then(result: 'release-rolled-back')
         pipeline.inputHandler = { Map args -> throw new Aborted('Rejected by alice') }
         try {
             pipeline.callVar('superspecRelease', [stage: 'release-prod'])
@@ -131,7 +132,11 @@ class StepsTest extends PipelineTestCase {
         } catch (Aborted expected) {
             assert expected.message == 'Rejected by alice'
         }
-        assert superspec.received.size() == 1
+        assert superspec.received == [
+            [contract: 1, step: 'release', stage: 'release-prod'],
+            [contract: 1, step: 'release', stage: 'release-prod', abort: true]]
+        assert pipeline.callsOf('unstable').isEmpty()
+        assert pipeline.callsOf('error').isEmpty()
     }
 
     void testPausedIsOnlyValidForRelease() {
