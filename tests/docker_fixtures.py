@@ -127,3 +127,61 @@ def app_image(docker_host: str, tmp_path_factory: pytest.TempPathFactory
     return build
 
 
+
+
+# --- swarm mode -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def swarm(docker_host: str) -> Iterator[str]:
+    """The session's engine as a single-node swarm manager (advertised and listening on
+    127.0.0.1 only, on a free port); it leaves the swarm at the end of the session."""
+    client = docker.DockerClient(base_url=docker_host, timeout=60)
+    state = (client.info().get("Swarm") or {}).get("LocalNodeState")
+    joined = state != "active"
+    if joined:
+        port = _free_port()
+        client.swarm.init(advertise_addr=f"127.0.0.1:{port}", listen_addr=f"127.0.0.1:{port}")
+    try:
+        yield docker_host
+    finally:
+        if joined:
+            client.swarm.leave(force=True)
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def swarm_images(docker_host: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """busybox httpd images for services: ``wget`` (the health check swarm runs in each task)
+    and ``cat`` linked to busybox, /www/version; v1 and v2 healthy, v3 without /www/healthz."""
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.fail("busybox not found: run .ci/install-system-deps.sh (busybox-static)")
+    refs = {}
+    for version, healthy in (("v1", True), ("v2", True), ("v3", False)):
+        rootfs = tmp_path_factory.mktemp(f"swarm-app-{version}")
+        (rootfs / "bin").mkdir()
+        (rootfs / "www").mkdir()
+        shutil.copy(busybox, rootfs / "bin" / "busybox")
+        for applet in ("wget", "cat", "sh"):
+            (rootfs / "bin" / applet).symlink_to("busybox")
+        (rootfs / "www" / "version").write_text(version + "\n")
+        if healthy:
+            (rootfs / "www" / "healthz").write_text("ok\n")
+        archive = rootfs.parent / f"{rootfs.name}.tar"
+        with tarfile.open(archive, "w") as tar:
+            tar.add(rootfs, arcname=".")
+        ref = f"superspec-test/swarm-app:{version}"
+        docker_cli(docker_host, "import", "--change", "ENV PATH=/bin", "--change",
+                   f'CMD ["/bin/busybox", "httpd", "-f", "-p", "{APP_PORT}", "-h", "/www"]',
+                   str(archive), ref)
+        refs[version] = ref
+    return refs

@@ -200,3 +200,16 @@ def test_an_upstream_takes_its_hosts_and_the_rest_when_there_is_no_default() -> 
     assert Router.from_dict(router.to_dict()) == router
     alone = render(Router(env="feat", upstream=Upstream("ss-test-router")))
     assert "    default_backend superspec-upstream\n" in alone
+
+
+def test_servers_sharing_a_dns_name_resolve_it_at_run_time_only() -> None:
+    """Swarm slots: every server resolves tasks.<service>, none blocks HAProxy's start on a
+    name no healthy task answers yet."""
+    router = Router("test", backends=(Backend("shop", servers=(
+        Server("slot-1", 8080, host="tasks.ss-test-shop"), Server("slot-2", 8080,
+                                                                  host="tasks.ss-test-shop"))),))
+    text = render(router)
+    assert ("    server slot-1 tasks.ss-test-shop:8080 check weight 100 init-addr last,none\n"
+            in text)
+    assert Router.from_dict(router.to_dict()) == router
+    assert router.to_dict()["backends"][0]["servers"][0]["host"] == "tasks.ss-test-shop"

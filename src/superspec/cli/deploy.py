@@ -23,7 +23,7 @@ def deploy(spec: Path, layers: tuple[Path, ...], env: str, version: str | None,
     The same version and configuration again: "unchanged".
     """
     from superspec.cli.env import _print_outcome, _say
-    from superspec.env.apply import up
+    from superspec.env.engines import up
     from superspec.env.lookup import engine_and_plan
 
     engine, plan = engine_and_plan(load(spec, layers), env, version, image)

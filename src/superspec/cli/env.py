@@ -53,8 +53,8 @@ def create(name: str, spec: Path, layers: tuple[Path, ...], version: str | None,
     """Create environment NAME for this project (or bring it up to date: a second create of
     an up-to-date environment changes nothing and says so). Exit 1 with the failing
     replica's last log lines when it does not become healthy; what this run made is removed."""
-    from superspec.env.apply import up
     from superspec.env.desired import app_plan
+    from superspec.env.engines import up
 
     plan = app_plan(load(spec, layers), name, version, image)
     outcome = up(_engine(), plan, timeout=timeout, keep_failed=keep_failed, say=_say)
@@ -80,7 +80,7 @@ def _print_outcome(data: dict[str, Any], output_format: str) -> None:
 def list_(spec: Path | None, layers: tuple[Path, ...], everything: bool,
           output_format: str) -> None:
     """The environments on the engine, read from their labels."""
-    from superspec.env.inspect import environments
+    from superspec.env.engines import environments
 
     project = None if spec is None or everything else load(spec, layers).model.name
     found = environments(_engine(), project)
@@ -105,7 +105,7 @@ def describe(name: str, spec: Path | None, layers: tuple[Path, ...], output_form
     """What environment NAME runs, read from the engine: its Server Spec, assembled from the
     router and the replicas. Labels, Server Spec files and database that disagree are drift:
     listed, exit 1."""
-    from superspec.env.inspect import describe as read
+    from superspec.env.engines import describe as read
     from superspec.errors import RuleFailure
 
     project, changes = None, None

@@ -269,8 +269,9 @@ class DockerEngine:
     def containers(self, labels: Mapping[str, str]) -> list[ContainerState]:
         """Every container (running or not) carrying all of ``labels``, sorted by name."""
         try:
-            found = self._client.containers.list(all=True, filters={"label": _label_filter(
-                labels)})
+            # ignore_removed: a container may go while the list is read (a swarm's tasks)
+            found = self._client.containers.list(all=True, ignore_removed=True, filters={
+                "label": _label_filter(labels)})
         except docker.errors.APIError as exc:
             raise InputError(f"cannot list containers: {exc.explanation or exc}") from None
         states = [self.container_state(c.name) for c in found]
@@ -297,10 +298,19 @@ class DockerEngine:
             raise InputError(f"cannot list networks: {exc.explanation or exc}") from None
         return sorted(n.name for n in found)
 
-    def remove_network(self, name: str) -> None:
+    def remove_network(self, name: str, timeout: float = 30.0) -> None:
+        """Remove network ``name`` and wait until the engine no longer lists it (a swarm's
+        overlay network goes a moment after the call)."""
         try:
             for network in self._client.networks.list(names=[name]):
-                network.remove()
+                if network.name == name:
+                    network.remove()
+            deadline = time.monotonic() + timeout
+            while any(n.name == name for n in self._client.networks.list(names=[name])):
+                if time.monotonic() > deadline:
+                    raise InputError(f"network {name} was still there {timeout:g}s after it "
+                                     "was removed")
+                time.sleep(0.1)
         except docker.errors.NotFound:
             return
         except docker.errors.APIError as exc:

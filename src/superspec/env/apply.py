@@ -116,6 +116,9 @@ class Lineage:
 def up(engine: DockerEngine, plan: AppPlan, *, timeout: float = 60.0, keep_failed: bool = False,
        say: Say = lambda _: None, lineage: Lineage = Lineage()) -> Outcome:
     """Create or update ``plan``'s application in its environment (holding its lease)."""
+    if plan.engine == "swarm":  # services: superspec.env.engines.up runs superspec.env.swarm
+        raise InputError(f"environment '{plan.env}' runs on engine: swarm; sub-environments "
+                         "(env split, env merge) are not available there")
     with environment_lock(plan.env):
         return _up(engine, plan, timeout=timeout, keep_failed=keep_failed, say=say,
                    lineage=lineage)

@@ -10,7 +10,7 @@ from superspec.digest import digest
 from superspec.env.names import check_env_name
 from superspec.errors import SpecError
 from superspec.spec import EffectiveSpec
-from superspec.spec.envmodels import Database
+from superspec.spec.envmodels import Database, Release
 from superspec.suggest import unknown_environment
 
 
@@ -32,6 +32,7 @@ class AppPlan:
     database: Database | None
     project_dir: Path
     spec_digest: str
+    release: Release | None = None  # environments.<env>.release (swarm: the update config)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -88,4 +89,5 @@ def app_plan(effective: EffectiveSpec, env: str, version: str | None = None,
         health=app.health or "/", replicas=app.replicas.get(env, app.replicas.get("default", 1)),
         variables=dict(app.env), secrets=tuple(app.secrets), front_port=environment.port,
         proxy_image=environment.proxy.image, database=environment.database,
-        project_dir=Path(effective.path).parent, spec_digest=effective.digest)
+        project_dir=Path(effective.path).parent, spec_digest=effective.digest,
+        release=environment.release)

@@ -15,6 +15,7 @@ from superspec.env.lock import environment_lock
 from superspec.env.names import ENV, PARENT, ROLE, check_env_name
 from superspec.env.paths import sqlite_dir
 from superspec.env.serverspec import DatabaseState
+from superspec.env.swarm import sweep as sweep_services
 from superspec.errors import InputError
 
 
@@ -36,6 +37,7 @@ def destroy(engine: DockerEngine, env: str, *, keep_data: bool = False,
     for child in below:
         removed += destroy(engine, child, keep_data=keep_data, with_children=True, say=say)
     with environment_lock(env):
+        removed += sweep_services(engine, env)  # swarm: services (their tasks) and configs
         databases = [] if keep_data else _databases(engine, env)
         for container in engine.containers({ENV: env}):
             engine.remove_container(container.name)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from superspec.env.apply import up
+from superspec.env.engines import up
 from superspec.env.lookup import plan_in
 from superspec.step.context import StepContext, Verdict
 from superspec.step.contract import ParamsBase

@@ -57,15 +57,20 @@ def shared_host(project: str, env: str) -> str:
 
 @dataclass(frozen=True)
 class Server:
-    """One replica, reached by its container name through Docker's DNS."""
+    """One replica, reached by its container name through Docker's DNS (or by ``host``: a
+    DNS name several servers of a backend share, e.g. a swarm service's ``tasks.<name>``;
+    HAProxy gives each of them a different address of the answer)."""
 
     name: str  # the container name
     port: int
     weight: int = 100
     state: str = "ready"  # ready | drain | maint
+    host: str | None = None  # the name to resolve, when it is not the server's name
 
     def check(self, where: str) -> None:
         check_name(self.name, f"{where}.name")
+        if self.host is not None:
+            check_name(self.host, f"{where}.host")
         _check_int(self.port, f"{where}.port", 1, 65535)
         check_weight(self.weight, f"{where}.weight")
         check_state(self.state, f"{where}.state")
@@ -185,7 +190,8 @@ class Router:
         """Everything but weights and states: when it changes, HAProxy must load a new config
         (a reload); weights and states change through the runtime API."""
         return (self.env, self.port, self.stats_port, self.default_backend, self.upstream,
-                tuple((b.name, b.hosts, b.health_path, tuple((s.name, s.port) for s in b.servers))
+                tuple((b.name, b.hosts, b.health_path,
+                       tuple((s.name, s.port, s.host) for s in b.servers))
                       for b in self.backends))
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,7 +204,8 @@ class Router:
             "backends": [
                 {"name": b.name, "hosts": list(b.hosts), "health_path": b.health_path,
                  "servers": [{"name": s.name, "port": s.port, "weight": s.weight,
-                              "state": s.state} for s in b.servers]}
+                              "state": s.state} | ({"host": s.host} if s.host else {})
+                             for s in b.servers]}
                 for b in self.backends],
         }
 
@@ -213,7 +220,8 @@ class Router:
             where = f"backends[{index}]"
             raw = _fields(item, where, {"name"}, {"hosts", "health_path", "servers"})
             servers = tuple(
-                Server(**_fields(s, f"{where}.servers[{i}]", {"name", "port"}, {"weight", "state"}))
+                Server(**_fields(s, f"{where}.servers[{i}]", {"name", "port"},
+                                 {"weight", "state", "host"}))
                 for i, s in enumerate(_list(raw.get("servers", []), f"{where}.servers")))
             backends.append(Backend(
                 name=raw["name"], hosts=tuple(_list(raw.get("hosts", []), f"{where}.hosts")),
@@ -276,7 +284,7 @@ resolvers docker
     hold refused 10s
     hold nx 10s
     hold timeout 10s
-    hold obsolete 10s
+    hold obsolete 0s
     accepted_payload_size 8192
 
 defaults
@@ -330,8 +338,12 @@ def render(router: Router) -> str:
             # the C library's lookup, forwarded to unreachable upstream resolvers: resolved at
             # run time only
             disabled = " disabled init-addr none" if server.state == "maint" else ""
-            out.append(f"    server {server.name} {server.name}:{server.port} check "
-                       f"weight {server.weight}{disabled}\n")
+            address = f"{server.host or server.name}:{server.port}"
+            # a shared name may not resolve yet (no task is healthy): the resolvers fill it in
+            # at run time, never a blocking libc lookup while HAProxy loads
+            init = " init-addr last,none" if server.host else ""
+            out.append(f"    server {server.name} {address} check "
+                       f"weight {server.weight}{disabled}{init}\n")
     if router.upstream is not None:
         up = router.upstream
         out += [f"\nbackend {UPSTREAM_BACKEND}\n", _DEFAULT_SERVER,
