@@ -126,6 +126,6 @@ def test_two_releases_at_once_one_proceeds(shop: Path) -> None:
     for thread in threads:
         thread.join(timeout=180)
     codes = sorted(r.returncode for r in results)  # type: ignore[attr-defined]
-    assert codes == [0, 1]
+    assert codes == [0, 1], [r.stderr for r in results]  # type: ignore[attr-defined]
     loser = next(r for r in results if r.returncode == 1)  # type: ignore[attr-defined]
     assert "environment 'test' is being changed by " in loser.stderr  # type: ignore[attr-defined]

@@ -228,7 +228,8 @@ def _shift(run: Run, record: Record, weight: int) -> None:
 def _set(run: Run, weights: dict[str, int]) -> None:
     model = run.router.router()
     known = {s.name for _, s in model.servers()}
-    run.router.set_weights({(run.backend, n): w for n, w in weights.items() if n in known})
+    run.router.set_weights({(run.backend, n): w for n, w in weights.items() if n in known},
+                           model=model)
 
 
 def _watch(run: Run, record: Record, duration: float) -> None:
@@ -267,7 +268,7 @@ def _promote(run: Run, record: Record) -> Record:
     run.audit.event("promoted", version=record.to_version)
     for name in record.stable:
         run.router.set_state(run.backend, name, "drain")
-    time.sleep(min(run.spec.drain_seconds, 60))
+    time.sleep(run.spec.drain_seconds)
     for name in record.stable:
         run.router.set_state(run.backend, name, "maint")
         run.engine.remove_container(name)

@@ -52,6 +52,7 @@ class RouterContainer:
 
     def __init__(self, engine: DockerEngine, name: str, timeout: float = 30.0) -> None:
         self.engine, self.name, self.timeout = engine, check_name(name, "container name"), timeout
+        self._runtime: RuntimeClient | None = None  # found once; a restart finds it again
 
     @classmethod
     def create(cls, engine: DockerEngine, router: Router, *, name: str, image: str,
@@ -96,8 +97,13 @@ class RouterContainer:
         return Router.from_dict(json.loads(data))
 
     def runtime(self) -> RuntimeClient:
-        """A client of the runtime API, at the port published now (it may change on restart)."""
-        return RuntimeClient(self._published(self.router().stats_port))
+        """A client of the runtime API, at the port published now (it may change on restart,
+        which finds it again)."""
+        if self._runtime is None:
+            stats_port = self.router().stats_port
+            self._runtime = RuntimeClient(self._published(stats_port),
+                                          relocate=lambda: self._published(stats_port))
+        return self._runtime
 
     def address(self) -> tuple[str, int]:
         """Where the environment's port is published: ("127.0.0.1", port)."""
@@ -123,15 +129,17 @@ class RouterContainer:
 
     # --- changing --------------------------------------------------------------------------
 
-    def set_weights(self, weights: Mapping[tuple[str, str], int]) -> None:
-        """Set the weights of (backend, server) pairs through the runtime API, then persist."""
-        model = before = self.router()
+    def set_weights(self, weights: Mapping[tuple[str, str], int],
+                    model: Router | None = None) -> None:
+        """Set the weights of (backend, server) pairs through the runtime API in one exchange
+        (rises first), then persist. ``model``: the router as just read, if the caller has it."""
+        before = model or self.router()
+        after = before
         for (backend, server), weight in weights.items():
-            model = model.with_server(backend, server, weight=check_weight(weight, "weight"))
+            after = after.with_server(backend, server, weight=check_weight(weight, "weight"))
         runtime = self.runtime()
-        for (backend, server), weight in _raises_first(before, weights):
-            runtime.set_weight(backend, server, weight)
-        self._persist(model, runtime)
+        runtime.set_weights([(b, s, w) for (b, s), w in _raises_first(before, weights)])
+        self._persist(after, runtime)
 
     def set_weight(self, backend: str, server: str, weight: int) -> None:
         self.set_weights({(backend, server): weight})

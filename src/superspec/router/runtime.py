@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from superspec.errors import InputError
@@ -75,8 +76,12 @@ class ServerState:
 class RuntimeClient:
     """The runtime API at ``host:port`` (a port published on 127.0.0.1)."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 5.0) -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 5.0,
+                 relocate: Callable[[], int] | None = None) -> None:
+        """``relocate``: the port published now, asked once when the known one does not
+        answer (a restarted container may publish it elsewhere)."""
         self.host, self.port, self.timeout = host, port, timeout
+        self.relocate = relocate
 
     def __repr__(self) -> str:
         return f"RuntimeClient({self.host}:{self.port})"
@@ -85,6 +90,18 @@ class RuntimeClient:
         """The answer to one command (without its trailing empty line)."""
         if "\n" in line or "\r" in line or ";" in line:
             raise InputError(f"runtime API command {line!r}: one command per call")
+        return self._exchange(line)
+
+    def _exchange(self, line: str) -> str:
+        try:
+            return self._exchange_once(line)
+        except RuntimeUnavailable:
+            if self.relocate is None or (port := self.relocate()) == self.port:
+                raise
+            self.port = port
+            return self._exchange_once(line)
+
+    def _exchange_once(self, line: str) -> str:
         where = f"{self.host}:{self.port}"
         try:
             with socket.create_connection((self.host, self.port), timeout=self.timeout) as sock:
@@ -111,6 +128,24 @@ class RuntimeClient:
         check_weight(weight, "weight")
         self._change(f"set server {_target(backend, server)} weight {weight}")
         self._confirm(backend, server, "weight", weight)
+
+    def set_weights(self, changes: list[tuple[str, str, int]]) -> None:
+        """Set several servers' weights in one exchange, in the order given (HAProxy runs the
+        commands of a line one after the other, microseconds apart), then read them back."""
+        if not changes:
+            return
+        line = "; ".join(f"set server {_target(b, s)} weight {check_weight(w, 'weight')}"
+                         for b, s, w in changes)
+        answer = self._exchange(line).strip()
+        if answer:
+            raise InputError(f"router runtime API at {self.host}:{self.port}: {line!r} was "
+                             f"refused: {answer}")
+        now = {(item.backend, item.server): item.weight for item in self.servers_state()}
+        wrong = [f"{b}/{s} weight is {now.get((b, s))!r} after setting {w}"
+                 for b, s, w in changes if now.get((b, s)) != w]
+        if wrong:
+            raise InputError(f"router runtime API at {self.host}:{self.port}: "
+                             + "; ".join(wrong))
 
     def set_state(self, backend: str, server: str, state: str) -> None:
         """Set the server's administrative state (ready, drain, maint) and read it back."""
