@@ -26,7 +26,8 @@ other, each answer timestamped) send requests through the front door on 127.0.0.
   pauses (what superspec itself costs: starting the new replicas, their health checks, the
   gate watches running over, the 1 s drain, removing the old replicas).
 - **failing canary**: v4 at 10% answering 500 to every request: from the moment traffic moves
-  to it until the release moves it all back, in gate windows (the gates are judged every 1 s).
+  to it until the release moves it all back, in gate windows (a gate window is the step's
+  window: its pause, over which the gates are computed; they are judged every second in it).
 
 Goals: 0 failed requests during a switch, cut-over <= 150 ms, a failing canary rolled back
 within 2 gate windows. SUPERSPEC_BENCH_RELEASE_RUNS sets the rounds per switch (default 5).
@@ -63,8 +64,8 @@ IMAGE = "superspec-bench/shop"
 HOST = "shop.test"
 GOAL_CUTOVER = 0.150  # seconds
 GOAL_WINDOWS = 2
-WINDOW = 1.0  # the gates are judged every second (docs/release.md)
 PAUSE = 3  # seconds, each canary pause
+WINDOW = float(PAUSE)  # a gate window: the step's window the gates are computed over
 CGI_OK = ('#!/bin/sh\nbody=$(cat /www/version-text)\necho "Content-Type: text/plain"\n'
           'echo "Content-Length: $((${#body} + 1))"\necho ""\necho "$body"\n')
 CGI_500 = ('#!/bin/sh\necho "Status: 500 Internal Server Error"\necho "Content-Length: 7"\n'

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 
 def _say(line: str) -> None:
-    click.echo(line, err=True)
+    from superspec.cli.progress import say
+
+    say(line)
 
 
 def _engine() -> Any:
