@@ -7,10 +7,13 @@ Rows:
 * one project (the largest parity case: Debian's maven-core + plexus-compiler-javac, 86 edges,
   4 rules): ``mvn -o enforcer:enforce`` (a cold JVM, as CI runs it) against ``superspec enforce``
   cold (fresh process, ``--no-cache``) and cached (fresh process, unchanged project);
+* the same project with its POM touched (the result cache is stale, the spec unchanged: the
+  compiled-spec cache answers the spec, the rules run), as CI meets a new commit;
 * the CLI's start-up floor (``superspec --version``), and the one project in-process
   (``run_enforce`` with the spec already loaded: the engine and the reader alone);
-* every parity project: Maven's reactor (one JVM for all modules) against one ``superspec
-  enforce`` process per project, cold and cached; and the in-process engine alone;
+* every parity project: Maven's reactor (one JVM for all modules) against ONE ``superspec
+  enforce DIR...`` process (cold with --no-cache; every POM touched; unchanged), against one
+  process per project, cold and cached; and the in-process engine alone;
 * dependency resolution alone: ``mvn dependency:tree`` (reactor) against ``read_maven_project``;
 * banDuplicateClasses over /usr/share/java: the central-directory index against the same index
   built with the standard library's ``zipfile``.
@@ -40,6 +43,13 @@ def _superspec(work: harness.Work, case: str, cached: bool) -> list[str]:
     argv = [SUPERSPEC, "enforce", "--spec", str(d / "superspec.yaml"), "--project-dir", str(d),
             "--maven-repo", str(work.repo), "--format", "json"]
     return argv if cached else argv + ["--no-cache"]
+
+
+def _touch_and_run(paths: list[Path], argvs: list[list[str]], env: dict[str, str]) -> None:
+    """Touch ``paths`` (their results go stale, the specs stay unchanged), then run."""
+    for path in paths:
+        os.utime(path)
+    _run_all(argvs, env)
 
 
 def _mvn(work: harness.Work, where: Path, *goals: str) -> list[str]:
@@ -86,6 +96,13 @@ def main() -> None:
         rows.append(Row(one, "superspec", time_command(
             _superspec(work, BIG, cached=False), runs=3, check=False, env=env), 3,
             "cold, --no-cache"))
+        big_pom = work.root / BIG / "pom.xml"
+        stale = _superspec(work, BIG, cached=True)
+        rows.append(Row(one + ", result cache stale", "superspec", time_call(
+            lambda: _touch_and_run([big_pom], [stale], env), runs=5), 5,
+            "POM touched, spec unchanged (compiled-spec cache hit)"))
+        rows.append(Row(one + ", result cache stale", "mvn enforcer:enforce", mvn_one, 2,
+                        "cold JVM"))
         rows.append(Row(one + ", cached", "superspec", time_command(
             _superspec(work, BIG, cached=True), runs=10, check=False, env=env), 10,
             "result cache hit"))
@@ -99,10 +116,27 @@ def main() -> None:
         many = f"{len(cases)} parity projects"
         mvn_many = time_command(_mvn(work, work.root, enforce), runs=2, warmup=0, check=False)
         rows.append(Row(many, "mvn enforcer:enforce", mvn_many, 2, "one reactor, one JVM"))
+        reactor = [SUPERSPEC, "enforce", *(str(work.root / c) for c in cases),
+                   "--maven-repo", str(work.repo), "--format", "json"]
+        rows.append(Row(many, "superspec", time_command(
+            [*reactor, "--no-cache"], runs=3, check=False, env=env), 3,
+            "ONE process (enforce DIR...), --no-cache"))
+        poms = [work.root / c / "pom.xml" for c in cases]
+        rows.append(Row(many + ", result cache stale", "superspec", time_call(
+            lambda: _touch_and_run(poms, [reactor], env), runs=3), 3,
+            "ONE process, every POM touched, specs unchanged"))
+        rows.append(Row(many + ", result cache stale", "mvn enforcer:enforce", mvn_many, 2,
+                        "one reactor, one JVM"))
+        rows.append(Row(many + ", cached, one process", "superspec", time_command(
+            reactor, runs=3, check=False, env=env), 3, "ONE process, cache hits"))
+        rows.append(Row(many + ", cached, one process", "mvn enforcer:enforce", mvn_many, 2,
+                        "Maven has no result cache"))
         cold = [_superspec(work, c, cached=False) for c in cases]
-        rows.append(Row(many, "superspec",
+        rows.append(Row(many + ", a process each", "superspec",
                         time_call(lambda: _run_all(cold, env), runs=1, warmup=0),
                         1, f"{len(cases)} processes, --no-cache"))
+        rows.append(Row(many + ", a process each", "mvn enforcer:enforce", mvn_many, 2,
+                        "one reactor, one JVM"))
         warm = [_superspec(work, c, cached=True) for c in cases]
         _run_all(warm, env)
         rows.append(Row(many + ", cached", "superspec",

@@ -1,37 +1,103 @@
-"""Start-up: `superspec --help` and `superspec validate` on the examples, beside the floor
-(a bare Python interpreter start) and `jenkins-jobs --help` (the peer CLI for job generation)."""
+"""Start-up: `superspec --help`, `superspec validate` and `explain` on the examples (from the
+compiled-spec cache and with --no-cache), and a runner starting on an unchanged spec, beside the
+floor (a bare Python interpreter start) and `jenkins-jobs --help` (the peer CLI for job
+generation).
+
+Run: .venv/bin/python -m benchmarks.bench_startup
+
+The cache lives in a temporary SUPERSPEC_CACHE_DIR; the first (warm-up) run of each command
+fills it, so the cached rows measure hits.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from benchmarks.common import Row, record, time_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+RUNS = 15
+# what a console-script shim does: answer from the caches, else run the CLI
+SHIM = ("import sys\n"
+        "from superspec.spec.fastpath import main\n"
+        "code = main(sys.argv[1:])\n"
+        "if code is None:\n"
+        "    from superspec.cli.main import main as cli\n"
+        "    cli(sys.argv[1:])\n"
+        "sys.exit(code)\n")
 
 
 def main() -> None:
     superspec = str(BIN / "superspec")
     spec = str(ROOT / "examples/projects/payments-api/superspec.yaml")
     layers = str(ROOT / "examples/layers")
-    rows = [
-        Row("--help", "superspec", time_command([superspec, "--help"], runs=15), 15),
-        Row("--help", "python -c pass (floor)",
-            time_command([sys.executable, "-c", "pass"], runs=15), 15),
-    ]
-    jjb = shutil.which("jenkins-jobs", path=str(BIN))
-    if jjb:
-        rows.append(Row("--help", "jenkins-jobs", time_command([jjb, "--help"], runs=15), 15))
-    rows.append(Row("validate payments-api (3 layers)", "superspec",
-                    time_command([superspec, "validate", "--spec", spec, "--layers", layers],
-                                 runs=15), 15))
-    rows.append(Row("explain payments-api", "superspec",
-                    time_command([superspec, "explain", "--spec", spec, "--layers", layers],
-                                 runs=15), 15))
+    validate = [superspec, "validate", "--spec", spec, "--layers", layers]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SUPERSPEC_CACHE_DIR": str(Path(tmp) / "user-cache" / "enforce")}
+        for name in ("SUPERSPEC_NO_SPEC_CACHE", "SUPERSPEC_LAYERS", "SUPERSPEC_ROOT"):
+            env.pop(name, None)
+
+        def timed(argv: list[str], cwd: str | None = None) -> float:
+            return time_command(argv, runs=RUNS, env=env, cwd=cwd)
+
+        floor = timed([sys.executable, "-c", "pass"])
+        rows = [
+            Row("--help", "superspec", timed([superspec, "--help"]), RUNS),
+            Row("--help", "python -c pass (floor)", floor, RUNS),
+        ]
+        jjb = shutil.which("jenkins-jobs", path=str(BIN))
+        if jjb:
+            rows.append(Row("--help", "jenkins-jobs", timed([jjb, "--help"]), RUNS))
+        rows.append(Row("validate payments-api (3 layers)", "superspec", timed(validate), RUNS,
+                        "compiled-spec cache hit"))
+        shim = [sys.executable, "-c", SHIM, *validate[1:]]
+        rows.append(Row("validate payments-api (3 layers), before click", "superspec",
+                        timed(shim), RUNS, "spec.fastpath, as a console-script shim would call "
+                                           "it (cache hit)"))
+        rows.append(Row("validate payments-api (3 layers), --no-cache", "superspec",
+                        timed([*validate, "--no-cache"]), RUNS, "YAML, merge, pydantic"))
+        rows.append(Row("explain payments-api", "superspec",
+                        timed([superspec, "explain", "--spec", spec, "--layers", layers]), RUNS,
+                        "cache hit; the model is built for the defaults"))
+        project = _enforce_project(Path(tmp))
+        enforce = [superspec, "enforce", "--spec", str(project / "superspec.yaml"),
+                   "--branch", "main", "--format", "json"]
+        started = timed(enforce)
+        rows.append(Row("runner start: enforce, unchanged spec and project", "superspec",
+                        started, RUNS, f"{(started - floor) * 1000:.0f} ms above the floor"))
+        step = _step_params(Path(tmp), project)
+        stepped = timed([superspec, "step", "enforce", "--params-file", str(step)],
+                        cwd=str(project))
+        rows.append(Row("runner start: step enforce, unchanged spec and project", "superspec",
+                        stepped, RUNS, f"{(stepped - floor) * 1000:.0f} ms above the floor; "
+                                       "the step contract's params are pydantic models"))
     record("startup", rows)
+
+
+def _enforce_project(tmp: Path) -> Path:
+    project = tmp / "svc"
+    project.mkdir()
+    (project / "superspec.yaml").write_text(
+        "superspec: 1\nkind: project\nname: svc\nbuild: {tool: npm}\n"
+        "pipeline: {stages: {enforce: {}}}\n"
+        "enforce: {rules: {requireFilesExist: {files: [superspec.yaml]}, "
+        "requireOS: {family: unix}}}\n")
+    past = os.stat(project / "superspec.yaml").st_mtime - 10
+    os.utime(project / "superspec.yaml", (past, past))
+    return project
+
+
+def _step_params(tmp: Path, project: Path) -> Path:
+    params = tmp / "params.json"
+    params.write_text(json.dumps({"contract": 1, "step": "enforce",
+                                  "spec": str(project / "superspec.yaml"), "branch": "main"}))
+    return params
 
 
 if __name__ == "__main__":

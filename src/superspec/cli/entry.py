@@ -1,6 +1,7 @@
 """The console script. An unchanged project's `superspec enforce` is answered from the result
-cache before the CLI framework is imported (see superspec.enforce.fastpath); everything else, and
-any cache miss, runs the full CLI."""
+cache, and `superspec validate` of an unchanged spec from the compiled-spec cache, before the CLI
+framework is imported (see superspec.enforce.fastpath and superspec.spec.fastpath); everything
+else, and any cache miss, runs the full CLI."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["enforce"]:
+    command = sys.argv[1:2]
+    if command == ["enforce"]:
         from superspec.enforce.fastpath import main as answer_from_cache
 
         code = answer_from_cache(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+    elif command == ["validate"]:
+        from superspec.spec.fastpath import main as answer_validate
+
+        code = answer_validate(sys.argv[1:])
         if code is not None:
             sys.exit(code)
     from superspec.cli.main import main as full_cli

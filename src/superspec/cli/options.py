@@ -18,14 +18,29 @@ DEFAULT_SPEC = "superspec.yaml"
 
 
 ROOT_META = "superspec.root"
+NO_CACHE_META = "superspec.no_cache"
 
 
 def _remember_root(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     ctx.meta[ROOT_META] = value
 
 
+def _remember_no_cache(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta[NO_CACHE_META] = value
+    if value:  # for this command only (its loads may not go through load() below)
+        from superspec.spec import compiled
+
+        compiled.bypass()
+        ctx.call_on_close(lambda: compiled.bypass(False))
+
+
 def spec_options(func: F) -> F:
-    """Adds ``--spec PATH``, ``--layers DIR`` (repeatable) and ``--root NAME``."""
+    """Adds ``--spec PATH``, ``--layers DIR`` (repeatable), ``--root NAME`` and ``--no-cache``."""
+    func = click.option(
+        "--no-cache", is_flag=True, expose_value=False, callback=_remember_no_cache,
+        help="Read every layer again instead of the compiled-spec cache (and re-check "
+             "everything where the command caches results).",
+    )(func)
     func = click.option(
         "--root", metavar="NAME", default=None, expose_value=False, callback=_remember_root,
         help="The company layer every chain must end in, found in a --layers directory "
@@ -57,12 +72,20 @@ def requested_root() -> str | None:
     return None if ctx is None else ctx.meta.get(ROOT_META)
 
 
-def load(spec: Path, layers: tuple[Path, ...]) -> EffectiveSpec:
-    """Load the effective spec for a command (imports the spec core only when needed)."""
-    from superspec.spec import layer_dirs_from, load_spec
-    from superspec.spec.root import root_from
+def requested_no_cache() -> bool:
+    """Whether the running command was given ``--no-cache``."""
+    ctx = click.get_current_context(silent=True)
+    return False if ctx is None else bool(ctx.meta.get(NO_CACHE_META))
 
-    return load_spec(spec, layer_dirs_from(layers), root_from(requested_root()))
+
+def load(spec: Path, layers: tuple[Path, ...]) -> EffectiveSpec:
+    """Load the effective spec for a command: from the compiled-spec cache when the chain is
+    unchanged (then neither YAML nor pydantic is imported), else in full."""
+    from superspec.spec.compiled import pinned_root, search_dirs
+    from superspec.spec.effective import load_spec
+
+    return load_spec(spec, search_dirs(layers), pinned_root(requested_root()),
+                     use_cache=not requested_no_cache())
 
 
 def version_options(func: F) -> F:

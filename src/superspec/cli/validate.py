@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from superspec.cli.options import format_option, load, spec_options
+from superspec.cli.options import format_option, load, requested_no_cache, spec_options
 
 
 @click.command()
@@ -20,15 +19,17 @@ def validate(spec: Path, layers: tuple[Path, ...], output_format: str) -> None:
     Exits 0 when the merged spec is valid, 1 with one located message per problem
     (file:line [layer] dotted.key: what is wrong).
     """
-    from superspec.enforce.registry import check_rule_config
-    from superspec.errors import SpecError
+    from superspec.enforce import rulememo
 
     effective = load(spec, layers)
-    problems = check_rule_config(effective)
-    if problems:
-        raise SpecError(problems)
-    chain = [layer.file for layer in reversed(effective.layers)]
-    if output_format == "json":
-        click.echo(json.dumps({"valid": True, "chain": chain, "digest": effective.digest}))
-    else:
-        click.echo(f"ok: {' -> '.join(chain)} (digest {effective.digest[:12]})")
+    if requested_no_cache() or not rulememo.known_valid(effective):
+        from superspec.enforce.registry import check_rule_config
+        from superspec.errors import SpecError
+
+        problems = check_rule_config(effective)
+        if problems:
+            raise SpecError(problems)
+        rulememo.remember_valid(effective)
+    from superspec.spec.fastpath import answer
+
+    click.echo(answer(effective, output_format))

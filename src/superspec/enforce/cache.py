@@ -12,6 +12,7 @@ compared by content (sha256). Stdlib only, so the cached path of ``superspec enf
 nothing heavy.
 
 Trust: the project's team controls every file of its workspace, so nothing there is trusted.
+The location and the key are shared with the compiled-spec cache (``superspec.cachefiles``).
 
 * Location: ``$SUPERSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/superspec/enforce``, else
   ``~/.cache/superspec/enforce``; never the project. A directory that resolves (after symlinks)
@@ -35,17 +36,23 @@ Trust: the project's team controls every file of its workspace, so nothing there
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import hmac
 import json
 import os
-import stat
 import sys
 from collections.abc import Iterable, Sequence
+from hmac import compare_digest
 from pathlib import Path
 
 from superspec import __version__
+from superspec.cachefiles import (  # noqa: F401 - the shared location and key, re-exported
+    cache_dir,
+    key_file,
+    machine_key,
+    open_cache,
+    trusted_dir,
+)
+from superspec.cachefiles import mac as signed_mac
 from superspec.digest import canonical_json
 from superspec.enforce.markers import ALL_MARKERS, is_requirements
 
@@ -54,123 +61,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 FORMAT = 3
-KEY_BYTES = 32
 MARKERS = ALL_MARKERS
 KEY_ENV = ("JAVA_HOME", "PATH", "VIRTUAL_ENV", "SUPERSPEC_ROOT")
-WORKSPACE_ENV = ("WORKSPACE", "CI_PROJECT_DIR")  # Jenkins', GitLab's checkout: never trusted
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
-    | getattr(os, "O_CLOEXEC", 0)
-
-
-def cache_dir() -> Path | None:
-    """The configured cache directory (absolute), before any trust check; None without a home."""
-    configured = os.environ.get("SUPERSPEC_CACHE_DIR")
-    if configured:
-        return Path(os.path.abspath(configured))
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):  # a relative XDG_CACHE_HOME is invalid: ignored
-        return Path(xdg) / "superspec" / "enforce"
-    home = os.path.expanduser("~")
-    if not os.path.isabs(home):
-        return None
-    return Path(home) / ".cache" / "superspec" / "enforce"
-
-
-def key_file(directory: Path) -> Path:
-    return directory.with_name(directory.name + ".key")
-
-
-def trusted_dir(project_dir: Path, create: bool = False) -> Path | None:
-    """The cache directory when it may be used for ``project_dir``, else None (no cache)."""
-    directory = cache_dir()
-    if directory is None:
-        return None
-    real = os.path.realpath(directory)
-    roots = _untrusted_roots(project_dir)
-    if _inside(real, roots) or _inside(os.path.realpath(key_file(directory)), roots):
-        return None
-    if create:
-        try:
-            os.makedirs(os.path.dirname(real), exist_ok=True)
-            os.mkdir(real, 0o700)
-        except FileExistsError:
-            pass
-        except OSError:
-            return None
-    try:
-        st = os.stat(real)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
-        return None
-    return directory
-
-
-def _untrusted_roots(project_dir: Path) -> list[str]:
-    roots = [os.path.realpath(project_dir)]
-    roots += [os.path.realpath(os.environ[name]) for name in WORKSPACE_ENV
-              if os.environ.get(name)]
-    return roots
-
-
-def _inside(path: str, roots: Iterable[str]) -> bool:
-    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def machine_key(directory: Path, create: bool = False) -> bytes | None:
-    """The secret that signs this cache's files; created on first use when ``create``."""
-    path = key_file(directory)
-    for _attempt in range(2):
-        try:
-            fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-        except FileNotFoundError:
-            if not create or not _create_key(path):
-                return None
-            continue
-        except OSError:  # a symlink (ELOOP), unreadable, ...
-            return None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
-                return None
-            data = os.read(fd, KEY_BYTES + 1)
-        finally:
-            os.close(fd)
-        return data if len(data) == KEY_BYTES else None
-    return None
-
-
-def _create_key(path: Path) -> bool:
-    """Write a new key beside the cache directory: a private temp file (O_EXCL, 0600) linked to
-    its name, which fails when another process got there first (its key is then used)."""
-    import tempfile
-
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(os.urandom(KEY_BYTES))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        except OSError:  # no hard links here: create the name exclusively instead
-            try:
-                out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
-            except FileExistsError:
-                return True
-            except OSError:
-                return False
-            with os.fdopen(out, "wb") as handle:
-                handle.write(os.urandom(KEY_BYTES))
-    except OSError:
-        return False
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    return True
 
 
 def tools_file(project_dir: Path) -> Path | None:
@@ -236,9 +128,9 @@ def spec_links(layers: Sequence[Any], layer_dirs: Iterable[Path] = ()) -> list[l
     (``SUPERSPEC_ROOT``) was found, as [candidate, target]: the candidate must still resolve to
     target; a [candidate, None] searched before it must still not exist (a layer directory
     earlier in the search gaining that layer changes the chain)."""
-    from superspec.spec.layers import layer_dirs_from, looks_like_path
+    from superspec.spec.compiled import looks_like_path, search_dirs
 
-    search = layer_dirs_from(list(layer_dirs))
+    search = search_dirs(list(layer_dirs))
     links: list[list[str | None]] = []
 
     def by_name(name: str, target: str) -> None:
@@ -265,8 +157,7 @@ def spec_links(layers: Sequence[Any], layer_dirs: Iterable[Path] = ()) -> list[l
 
 def _mac(secret: bytes, name: str, data: dict[str, Any]) -> str:
     """HMAC-SHA256 over the format, the file's name and the canonical JSON of ``data``."""
-    payload = canonical_json(data)
-    return hmac.new(secret, f"{FORMAT}\n{name}\n".encode() + payload, hashlib.sha256).hexdigest()
+    return signed_mac(secret, FORMAT, name, canonical_json(data)).hex()
 
 
 def _read(directory: Path, secret: bytes, name: str) -> dict[str, Any] | None:
@@ -279,12 +170,14 @@ def _read(directory: Path, secret: bytes, name: str) -> dict[str, Any] | None:
         return None
     mac = data.pop("mac", None)
     if not isinstance(mac, str) \
-            or not hmac.compare_digest(mac.encode(), _mac(secret, name, data).encode()):
+            or not compare_digest(mac.encode(), _mac(secret, name, data).encode()):
         return None
     return data
 
 
 def _write(directory: Path, secret: bytes, name: str, data: dict[str, Any]) -> None:
+    import contextlib
+
     from superspec.fileio import write_atomic
 
     signed = {**data, "mac": _mac(secret, name, data)}

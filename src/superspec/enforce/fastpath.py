@@ -87,9 +87,13 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
                              "maven_repo": None, "branch": None, "output_format": "text",
                              "report_junit": None}
     args = iter(argv[1:])
+    paths = []
     for arg in args:
         if arg == "--no-cache":
             return None
+        if arg and not arg.startswith("-"):  # a project directory or spec file (PATHS)
+            paths.append(arg)
+            continue
         name, eq, value = arg.partition("=")
         if name not in _VALUED:
             return None
@@ -101,8 +105,14 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
             found["layers"].append(Path(value))
         else:
             found[_VALUED[name]] = value
-    if found["output_format"] not in ("text", "json"):
+    if found["output_format"] not in ("text", "json") or len(paths) > 1:
         return None
+    if paths:  # one project: as the command takes it (enforce.command.project_paths)
+        path = Path(paths[0])
+        spec = path / "superspec.yaml" if path.is_dir() else path
+        found["spec"] = spec
+        if found["project_dir"] is None:
+            found["project_dir"] = spec.parent if spec.parent != Path("") else Path(".")
     found["layers"] = tuple(found["layers"])
     for k in ("spec", "project_dir", "maven_repo", "report_junit"):
         if found[k] is not None:

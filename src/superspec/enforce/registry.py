@@ -8,7 +8,7 @@ The entry-point name is the rule id used under ``enforce.rules`` in the spec.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,6 +20,8 @@ from superspec.suggest import hinted
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from superspec.spec import EffectiveSpec
+
+EntryPoint = Any  # importlib.metadata.EntryPoint, or entrycache.CachedEntryPoint
 
 GROUP = "superspec.rules"
 
@@ -40,28 +42,41 @@ class ConfiguredRule:
     plugin: str  # "module:attr (dist version)", for messages
 
 
-def entry_points() -> dict[str, metadata.EntryPoint]:
+def entry_points() -> dict[str, EntryPoint]:
     """Every registered rule id -> its entry point (sorted by id)."""
     return {name: eps[0] for name, eps in _registrations().items()}
 
 
-def _registrations() -> dict[str, list[metadata.EntryPoint]]:
-    """Rule id -> its distinct registrations (more than one is a conflict)."""
-    found: dict[str, list[metadata.EntryPoint]] = {}
-    for ep in metadata.entry_points(group=GROUP):
+def _registrations(project_dir: Path | None = None) -> dict[str, list[EntryPoint]]:
+    """Rule id -> its distinct registrations (more than one is a conflict). With
+    ``project_dir``, from the entry-point record of the user cache while nothing installed
+    changed (see ``entrycache``)."""
+    from superspec.enforce import entrycache
+
+    listed: list[EntryPoint] | None = None
+    if project_dir is not None:
+        listed = entrycache.cached(GROUP, project_dir)
+    if listed is None:
+        from importlib import metadata
+
+        listed = list(metadata.entry_points(group=GROUP))
+        if project_dir is not None:
+            entrycache.remember(GROUP, project_dir, listed)
+    found: dict[str, list[EntryPoint]] = {}
+    for ep in listed:
         same = found.setdefault(ep.name, [])
         if all(other.value != ep.value for other in same):
             same.append(ep)
     return dict(sorted(found.items()))
 
 
-def describe(ep: metadata.EntryPoint) -> str:
+def describe(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     where = f" from {dist.name} {dist.version}" if dist is not None else ""
     return f"{ep.value}{where}"
 
 
-def load_rule(rule_id: str, ep: metadata.EntryPoint) -> Any:
+def load_rule(rule_id: str, ep: EntryPoint) -> Any:
     """Import a rule; a plugin that fails to import or is not a Rule is named in the error."""
     try:
         obj = ep.load()
@@ -92,14 +107,14 @@ def configured_rules(effective: EffectiveSpec) -> list[ConfiguredRule]:
 
 
 def _configure(effective: EffectiveSpec) -> tuple[list[ConfiguredRule], list[SpecError]]:
-    enforce = effective.model.enforce
-    if not enforce.rules:
+    facts = effective.facts  # the rule settings as plain data: no spec model needed
+    if not facts["rules"]:
         return [], []
-    registered = _registrations()
+    registered = _registrations(effective.path.parent)
     known = {name: eps[0] for name, eps in registered.items()}
     rules: list[ConfiguredRule] = []
     problems: list[SpecError] = []
-    for rule_id, config in enforce.rules.items():
+    for rule_id, rule_level, only, options_data in facts["rules"]:
         base = f"enforce.rules.{rule_id}"
         ep = known.get(rule_id)
         if ep is None:
@@ -117,14 +132,13 @@ def _configure(effective: EffectiveSpec) -> tuple[list[ConfiguredRule], list[Spe
             problems.append(SpecError(exc.message, location=effective.locate(base)))
             continue
         try:
-            options = rule.Options.model_validate(config.options)
+            options = rule.Options.model_validate(options_data)
         except ValidationError as exc:
             problems += [_option_problem(effective, base, rule_id, rule.Options, e)
                          for e in exc.errors()]
             continue
-        only = config.only_when.branch if config.only_when is not None else None
         globs = None if only is None else ((only,) if isinstance(only, str) else tuple(only))
-        level = config.level or effective.merged.pinned_levels.get(rule_id) or enforce.level
+        level = rule_level or facts["pinned"].get(rule_id) or facts["level"]
         rules.append(ConfiguredRule(rule_id, rule, options, level, globs, describe(ep)))
     return rules, problems
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from superspec.enforce.model import EnforceReport, RuleResult
 
@@ -34,6 +33,8 @@ def _indent(text: str) -> str:
 
 
 def junit_xml(report: EnforceReport) -> bytes:
+    from xml.etree import ElementTree as ET  # noqa: N817 - only a JUnit report needs it
+
     counts = report.counts()
     failures = counts["fail"]
     attrs = {"name": SUITE, "tests": str(len(report.rule_results)), "failures": str(failures),

@@ -32,7 +32,7 @@ def run_enforce(effective: EffectiveSpec, project_dir: Path, *, branch: str | No
     project_dir = Path(project_dir)
     branch_name = current_branch(project_dir, branch)
     key = cache.entry_key(effective.path, project_dir, maven_repo, branch_name, layer_dirs)
-    chain = [Path(layer.path) for layer in effective.layers]
+    chain = effective.layer_paths
     if use_cache:
         hit = cache.lookup(project_dir, key, effective.path, effective.digest, chain)
         if hit is not None:
@@ -44,7 +44,7 @@ def run_enforce(effective: EffectiveSpec, project_dir: Path, *, branch: str | No
             and not cache.changed_since(inputs, started):
         cache.store(project_dir, key, spec_digest=effective.digest, spec_chain=chain,
                     chain_digests=chain_digests,
-                    links=cache.spec_links(effective.layers, layer_dirs), inputs=inputs,
+                    links=cache.spec_links(effective.layer_view(), layer_dirs), inputs=inputs,
                     tools=tools, report=report.to_json(),
                     failing=[r.id for r in report.rule_results if r.failing])
     return report
@@ -59,11 +59,12 @@ def evaluate(effective: EffectiveSpec, project_dir: Path, branch: str | None,
     from superspec.enforce.workspace import Workspace
 
     rules = configured_rules(effective)
-    workspace = Workspace(project_dir, effective.model.build.tool, branch, maven_repo,
+    facts = effective.facts
+    workspace = Workspace(project_dir, facts["tool"], branch, maven_repo,
                           cache.tools_file(project_dir) if use_tool_cache else None)
     results = tuple(_run_rule(rule, workspace) for rule in rules)
     inputs = set(workspace.inputs)
-    inputs.update(layer.path for layer in effective.layers)
+    inputs.update(effective.layer_paths)
     inputs.update(Path(p) for p in cache.ecosystem_files(project_dir))
     for rule in rules:
         with contextlib.suppress(TypeError, OSError):
@@ -72,7 +73,7 @@ def evaluate(effective: EffectiveSpec, project_dir: Path, branch: str | None,
     for tool in sorted(workspace.tools_used):
         where = binary(tool)
         tools[tool] = fingerprint(where) if where else None
-    report = EnforceReport(effective.model.name, branch, results,
+    report = EnforceReport(facts["name"], branch, results,
                            warnings=tuple(workspace.warnings))
     return report, inputs, tools
 

@@ -100,6 +100,24 @@ def probe(tool: str, path: str) -> ToolVersion:
     return ToolVersion(tool, version, path)
 
 
+# (tool, binary fingerprint) -> version, shared by the projects of one multi-project run
+_SHARED_RUN: dict[str, ToolVersion] | None = None
+
+
+class shared_versions:  # noqa: N801 - used as a context manager, like contextlib's
+    """Within the block, every project of the run shares the tool versions probed (the same
+    binary answers the same version), as one Maven run probes its JVM once."""
+
+    def __enter__(self) -> None:
+        global _SHARED_RUN
+        self._outer = _SHARED_RUN
+        _SHARED_RUN = {} if _SHARED_RUN is None else _SHARED_RUN
+
+    def __exit__(self, *_exc: object) -> None:
+        global _SHARED_RUN
+        _SHARED_RUN = self._outer
+
+
 class ToolProbe:
     """Tool versions for one run, from ``cache_file`` when the binary is unchanged."""
 
@@ -120,6 +138,9 @@ class ToolProbe:
                                                     f"'{TOOLS[tool][0]}' not found on PATH")
                     continue
                 key = json.dumps([tool, fingerprint(path)])
+                if _SHARED_RUN is not None and key in _SHARED_RUN:
+                    self._known[tool] = _SHARED_RUN[key]
+                    continue
                 hit = cache.get(key)
                 if hit is not None:
                     self._known[tool] = ToolVersion(tool, hit, path)
@@ -133,6 +154,8 @@ class ToolProbe:
                 for (tool, _path, key), result in zip(todo, results, strict=True):
                     self.probed.append(tool)
                     self._known[tool] = result
+                    if _SHARED_RUN is not None:
+                        _SHARED_RUN[key] = result
                     if result.version is not None:
                         cache[key] = result.version
                 self._save(cache)

@@ -27,11 +27,13 @@ def execute(name: str, params_file: Path) -> StepResult:
     """Validate the params, load the spec and run the step's runner. Raises SuperspecError."""
     params = load_params(name, params_file)
     check_secrets(params, params_file)
-    from superspec.spec import layer_dirs_from, load_spec
-    from superspec.spec.root import root_from
+    from superspec.spec.compiled import pinned_root, search_dirs
+    from superspec.spec.effective import load_spec
 
-    effective = load_spec(Path(params.spec), layer_dirs_from(params.layers),
-                          root_from(params.root))
+    # the compiled-spec cache answers an unchanged spec (SUPERSPEC_NO_SPEC_CACHE=1 bypasses it;
+    # so does a step's "cache": false, which asks for everything to be checked again)
+    effective = load_spec(Path(params.spec), search_dirs(params.layers),
+                          pinned_root(params.root), use_cache=getattr(params, "cache", True))
     stage = _stage(effective, params, params_file)
     context = StepContext(effective, stage, params_file)
     verdict = run_runner(context, params)

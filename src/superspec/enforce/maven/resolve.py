@@ -17,6 +17,8 @@ Mirrors Maven 3 (Maven Resolver with the classic dependency manager):
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,11 +222,40 @@ def _excluded(d: Dep, exclusions: frozenset[tuple[str, str]]) -> bool:
     return any((g in ("*", d.group)) and (a in ("*", d.artifact)) for g, a in exclusions)
 
 
+# repository root -> the builder every project of a multi-project run shares (None: no run)
+_SHARED: dict[str, ModelBuilder] | None = None
+
+
+@contextmanager
+def shared_models() -> Iterator[None]:
+    """Within the block, projects resolved against the same local repository share one model
+    builder, as Maven's reactor does: each repository POM is parsed and its model built once.
+    A dependency's model depends on its own POMs only, and every model lists the files it was
+    built from, so each project still records every input it depends on."""
+    global _SHARED
+    outer = _SHARED
+    _SHARED = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _SHARED = outer
+
+
+def _builder(repo: Path | None) -> ModelBuilder:
+    root = local_repository(repo)
+    if _SHARED is None:
+        return ModelBuilder(Repository(root))
+    key = str(Path(root).absolute())
+    if key not in _SHARED:
+        _SHARED[key] = ModelBuilder(Repository(root))
+    return _SHARED[key]
+
+
 def resolve_project(project_dir: Path, repo: Path | None) -> MavenGraph:
     project_dir = Path(project_dir)
     pom = project_dir / "pom.xml"
-    repository = Repository(local_repository(repo))
-    builder = ModelBuilder(repository)
+    builder = _builder(repo)
+    repository = builder.repo
     root = builder.project(pom)
     resolver = _Resolver(builder, root)
     override: dict[str, str] = {}
