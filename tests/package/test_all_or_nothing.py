@@ -66,11 +66,17 @@ def test_a_rename_refused_for_the_second_env_takes_back_the_first(
 
 
 def _failing_replace(monkeypatch: pytest.MonkeyPatch, fail_at: int) -> list[tuple[str, str]]:
-    """os.replace fails with EIO on its ``fail_at``-th call (1-based); returns the calls."""
+    """os.replace into the working directory (the project) fails with EIO on its
+    ``fail_at``-th call (1-based); returns those calls. Renames elsewhere (superspec's caches
+    under the user cache directory) are not counted."""
     real = os.replace
     calls: list[tuple[str, str]] = []
+    project = Path.cwd().resolve()
 
     def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if not Path(os.path.abspath(dst)).is_relative_to(project):
+            real(src, dst)
+            return
         calls.append((os.fspath(src), os.fspath(dst)))
         if len(calls) == fail_at:
             raise OSError(errno.EIO, os.strerror(errno.EIO), os.fspath(src), os.fspath(dst))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from superspec.cli.options import format_option, load, spec_options
+from superspec.cli.options import format_option, load, requested_no_cache, spec_options
 
 
 @click.group(invoke_without_command=True)
@@ -43,10 +43,14 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
     \b
     Examples:
       superspec package --env prod
+      superspec package --env test --env prod     # one read of the base for both
       superspec package --all-envs --artifact target/app.jar --out dist/
       superspec package --env test --image registry.example/app:1.4.2
       superspec package verify target/app.jar target/app-prod.jar
       superspec package verify --image registry.example/app:1.4.2 registry.example/app:1.4.2-test
+
+    The base's sha256 is remembered between runs while the file is unchanged (same device,
+    inode, size, mtime and ctime); --no-cache hashes it afresh.
 
     Progress goes to stderr; --format json prints the results on stdout.
     """
@@ -63,7 +67,8 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
     effective = load(spec, layers)
     names = stage_envs(effective) if all_envs else list(envs)
     results = package_artifact(effective, names, artifact, out, image=image, version=version,
-                           progress=lambda line: click.echo(line, err=True))
+                               progress=lambda line: click.echo(line, err=True),
+                               cache=not requested_no_cache())
     if output_format == "json":
         click.echo(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
     else:

@@ -62,6 +62,8 @@ def check_names(names: list[str], archive: str) -> list[str]:
 
 
 def check_unique(names: list[str], archive: str) -> None:
+    if len(set(names)) == len(names):
+        return
     seen: set[str] = set()
     for name in names:
         if name in seen:

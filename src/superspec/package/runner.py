@@ -15,10 +15,12 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
+from operator import methodcaller
 from pathlib import Path
 
 from superspec.errors import InputError, Location
 from superspec.package import artifact as kinds
+from superspec.package import digestcache
 from superspec.package import wheel as wheels
 from superspec.package.lazydata import Data
 from superspec.package.links import canonical
@@ -38,8 +40,9 @@ Progress = Callable[[str], None]
 
 def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path | None,
                  out: Path | None, *, image: str | None = None, version: str | None = None,
-                 progress: Progress | None = None) -> list[PackageResult]:
-    """Package ``artifact`` (default: package.artifact) or the image ``image`` for ``envs``."""
+                 progress: Progress | None = None, cache: bool = True) -> list[PackageResult]:
+    """Package ``artifact`` (default: package.artifact) or the image ``image`` for ``envs``.
+    ``cache=False``: hash the base afresh, neither using nor writing a remembered digest."""
     envs = list(dict.fromkeys(envs))  # --env prod --env prod packages prod once
     check_envs(effective, envs)
     renderer = Renderer(effective)
@@ -54,8 +57,7 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
     check_artifact(base, display)
     targets = output_paths(base, envs, out)
     sides = {env: side_manifest_path(targets[env]) for env in envs}
-    # a file's digest is computed on another core while the base is parsed and copied
-    early = _Digest(lambda: kinds.file_sha256(base)) if base.is_file() else None
+    early = _file_digest(base, Path(effective.path).parent if cache else None)
     kind, archive = kinds.open_artifact(base, display, check=False)
     run = _Run()
     try:
@@ -176,12 +178,15 @@ class _Run:
 
 
 def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
-    packaged = [n for n in existing if wheels.is_manifest(n)]
+    # C-level filters first: a base has tens of thousands of entries and rarely any of these
+    packaged = [n for n in filter(methodcaller("endswith", MANIFEST_ENTRY), existing)
+                if wheels.is_manifest(n)]
     if packaged:
         raise InputError(f"the base already holds {packaged[0]}: it is a packaged artifact; "
                          "package from the build output", location=Location(display))
     endings = tuple(e for end in (".SF", ".RSA", ".DSA", ".EC") for e in (end, end.lower()))
-    signed = sorted(n for n in existing if n.endswith(endings) and n[:9].upper() == "META-INF/")
+    signed = sorted(n for n in filter(methodcaller("endswith", endings), existing)
+                    if n[:9].upper() == "META-INF/")
     if kind == "zip" and signed:
         raise InputError(f"the base is a signed jar ({signed[0]}); changing any entry would "
                          "invalidate its signature: package before signing",
@@ -233,14 +238,29 @@ def _changes(existing: dict[str, str], linked: dict[str, str], files: list[Rende
     return changes
 
 
-class _Digest:
-    """The base's sha256, computed on another core while the outputs are being written."""
+def _file_digest(base: Path, project_dir: Path | None) -> _Digest | None:
+    """A file base's sha256: remembered from an earlier run while the file is unchanged (see
+    digestcache), else computed on another core while the base is parsed and copied. None for a
+    directory (its digest needs the opened tree)."""
+    if not base.is_file():
+        return None
+    known = digestcache.lookup(base, project_dir) if project_dir is not None else None
+    if known is not None:
+        return _Digest(None, known)
+    return _Digest(lambda: digestcache.compute(base, project_dir))
 
-    def __init__(self, compute: Callable[[], str]) -> None:
-        self._value: str | None = None
+
+class _Digest:
+    """The base's sha256: known already, or computed on another core while the outputs are
+    being written."""
+
+    def __init__(self, compute: Callable[[], str] | None, value: str | None = None) -> None:
+        self._value: str | None = value
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(compute,), daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if compute is not None:
+            self._thread = threading.Thread(target=self._run, args=(compute,), daemon=True)
+            self._thread.start()
 
     def _run(self, compute: Callable[[], str]) -> None:
         try:
@@ -249,7 +269,8 @@ class _Digest:
             self._error = exc
 
     def value(self) -> str:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._error is not None:
             raise self._error
         assert self._value is not None

@@ -4,10 +4,20 @@ span, refuse overlapping entries and links that leave the archive."""
 from __future__ import annotations
 
 import struct
+from itertools import repeat
+from operator import itemgetter, le, rshift
 
 from superspec.errors import InputError, Location
 from superspec.package.links import check_links
-from superspec.package.zipformat import OFFSET, SIG_DESCRIPTOR, SIG_LOCAL, Buffer, Corrupt, Row
+from superspec.package.zipformat import (
+    OFFSET,
+    SIG_DESCRIPTOR,
+    SIG_LOCAL,
+    Buffer,
+    Corrupt,
+    Row,
+    paused_gc,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,29 +33,44 @@ def check_archive(archive: ZipArchive) -> None:
     def corrupt(what: str) -> InputError:
         return InputError(f"corrupt zip archive: {what}", location=Location(archive.display))
 
-    starts, ends, lengths = [], [], _LENGTHS.unpack_from
-    for name, row in zip(names, rows, strict=True):
-        raw_name, flags, csize, offset = row[0], row[3], row[8], row[OFFSET]
-        nlen = len(raw_name)
-        head = mm[offset:offset + 30 + nlen]  # one slice: this loop is hot
-        if head[:4] != SIG_LOCAL or head[30:] != raw_name or lengths(head, 26)[0] != nlen:
-            raise corrupt(_local_problem(head, name, offset))
-        start = offset + 30 + nlen + lengths(head, 26)[1]
-        end = start + csize
-        if flags & 0x08:
-            end += _descriptor_length(mm, end, mm[offset + 30 + nlen:start])
-        starts.append(start)
-        ends.append(end)
-    _check_spans(names, rows, ends, archive.cd_offset, corrupt)
+    with paused_gc():
+        starts, ends = _spans(mm, names, rows, corrupt)
+    following = [*map(itemgetter(OFFSET), rows[1:]), archive.cd_offset]
+    if not archive.ascending or not all(map(le, ends, following)):  # else none can overlap
+        _check_spans(names, rows, ends, archive.cd_offset, corrupt)
     archive.starts, archive.ends = starts, ends
-    following = [row[OFFSET] for row in rows[1:]] + [archive.cd_offset]
     archive.contiguous = archive.ascending and ends == following
+    if 0xA not in map(rshift, map(itemgetter(11), rows), repeat(28)):
+        return  # no entry has a symlink's mode
     targets: dict[str, str | None] = dict.fromkeys(names)
     for index, row in enumerate(rows):
         if row[11] >> 28 == 0xA and row[1] >> 8 == 3:  # a Unix symlink
             entry = archive.entry(index)
             targets[entry.name] = archive.data(entry).decode("utf-8", "surrogateescape")
     check_links(targets, archive.display)
+
+
+def _spans(mm: Buffer, names: list[str], rows: list[Row],
+           corrupt: Corrupt) -> tuple[list[int], list[int]]:
+    """Where each entry's data starts and its span ends, each local header checked against
+    the central directory (one slice and one unpack per entry: this loop is hot)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    add_start, add_end, lengths = starts.append, ends.append, _LENGTHS.unpack_from
+    for row in rows:
+        raw_name, flags, csize, offset = row[0], row[3], row[8], row[OFFSET]
+        nlen = len(raw_name)
+        head = mm[offset:offset + 30 + nlen]
+        local_nlen, local_elen = lengths(head, 26) if len(head) >= 30 else (-1, 0)
+        if head[:4] != SIG_LOCAL or local_nlen != nlen or head[30:] != raw_name:
+            raise corrupt(_local_problem(head, names[len(starts)], offset))
+        start = offset + 30 + nlen + local_elen
+        end = start + csize
+        if flags & 0x08:
+            end += _descriptor_length(mm, end, mm[offset + 30 + nlen:start])
+        add_start(start)
+        add_end(end)
+    return starts, ends
 
 
 def _local_problem(head: bytes, name: str, offset: int) -> str:

@@ -3,9 +3,11 @@ writer."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import mmap
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from superspec.errors import InputError
@@ -23,3 +25,16 @@ Buffer = mmap.mmap | bytes
 Corrupt = Callable[[str], InputError]
 Row = tuple[Any, ...]
 OFFSET, CD_POS, WIDE = 14, 15, 17
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a large archive's rows are built: every tuple made
+    survives, so collections would only walk them again and again (a third of the parse)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -14,6 +14,7 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter, lt
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from superspec.package.zipformat import (
     Buffer,
     Corrupt,
     Row,
+    paused_gc,
 )
 
 
@@ -166,9 +168,9 @@ def open_zip(path: Path, display: str | None = None, *, check: bool = True) -> Z
         size = handle.seek(0, 2)
         if size == 0:
             raise InputError("corrupt zip archive: empty file", location=Location(display))
-        # MAP_POPULATE maps every page at once: far cheaper than a fault per local header
-        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-        mm: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+        # pages are mapped as the local headers are checked, which runs beside the copies
+        mm: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_SHARED,
+                                          prot=mmap.PROT_READ)
     try:
         archive = _parse(path, display, mm)
         if check:
@@ -211,15 +213,77 @@ def _parse(path: Path, display: str, mm: mmap.mmap | bytes) -> ZipArchive:
     names, rows = _central(mm, cd_offset, cd_end, count, display, corrupt)
     check_unique(names, display)
     archive = ZipArchive(path, display, mm, names, rows, comment, cd_offset, cd_end)
-    offsets = [row[OFFSET] for row in rows]
-    archive.ascending = all(a < b for a, b in zip(offsets, offsets[1:], strict=False)) and (
-        not any(row[WIDE] for row in rows))
+    offsets = list(map(itemgetter(OFFSET), rows))
+    archive.ascending = all(map(lt, offsets, offsets[1:])) and not any(map(itemgetter(WIDE), rows))
     return archive
 
 
 def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
              corrupt: Corrupt) -> tuple[list[str], list[Row]]:
     cd = mm[cd_start:cd_end]
+    with paused_gc():  # tens of thousands of tuples that all survive: no collections meanwhile
+        walked = _walk(cd, count)
+        if walked is None:  # a corrupt directory: find the record and say what is wrong
+            names, rows = _central_records(cd, cd_start, count, corrupt)
+        else:
+            raw_names, rows, extended = walked
+            for index in extended:  # entries with extra fields: zip64 values applied
+                rows[index] = _zip64_row(rows[index], corrupt)
+            if b"".join(raw_names).isascii():
+                names = list(map(bytes.decode, raw_names))
+            else:
+                names = [raw.decode("ascii" if raw.isascii() else
+                                    "utf-8" if row[3] & 0x800 else "cp437")
+                         for raw, row in zip(raw_names, rows, strict=True)]
+    return check_names(names, display), rows
+
+
+def _walk(cd: bytes, count: int) -> tuple[list[bytes], list[Row], list[int]] | None:
+    """The records as rows in one tight loop: (raw names, rows, indexes of the rows with extra
+    fields), or None when the directory is not ``count`` well-formed records end to end."""
+    raw_names: list[bytes] = []
+    rows: list[Row] = []
+    extended: list[int] = []
+    pos, unpack, add_name, add_row = 0, CENTRAL.unpack_from, raw_names.append, rows.append
+    try:
+        for index in range(count):
+            (sig, made, needed, flags, method, dtime, ddate, crc, csize, usize, nlen, elen,
+             clen, _, iattr, eattr, offset) = unpack(cd, pos)
+            if sig != SIG_CENTRAL:
+                return None
+            start = pos + 46
+            end = start + nlen
+            raw_name = cd[start:end]
+            extra = b""
+            if elen:
+                extra = cd[end:end + elen]
+                extended.append(index)
+            comment = cd[end + elen:end + elen + clen] if clen else b""
+            record, pos = pos, end + elen + clen
+            add_name(raw_name)
+            add_row((raw_name, made, needed, flags, method, dtime, ddate, crc, csize, usize,
+                     iattr, eattr, extra, comment, offset, record, pos - record, False))
+    except struct.error:
+        return None
+    return (raw_names, rows, extended) if pos == len(cd) else None
+
+
+def _zip64_row(row: Row, corrupt: Corrupt) -> Row:
+    """A row whose extra fields may hold zip64 values: the values applied, the field removed
+    (``wide`` records that it was there)."""
+    extra, csize, usize, offset = row[12], row[8], row[9], row[OFFSET]
+    if MAX32 not in (usize, csize, offset) and b"\x01\x00" not in extra:
+        return row
+    name = row[0].decode("utf-8" if row[3] & 0x800 else "cp437")
+    stripped, usize, csize, offset = _strip_zip64(extra, usize, csize, offset, name, corrupt)
+    return (*row[:8], csize, usize, *row[10:12], stripped, row[13], offset, *row[15:17],
+            len(stripped) != len(extra))
+
+
+def _central_records(cd: bytes, cd_start: int, count: int,
+                     corrupt: Corrupt) -> tuple[list[str], list[Row]]:
+    """The central directory walked record by record (zip64 fields, signatures in names, and
+    the exact error for a corrupt one)."""
     names: list[str] = []
     rows: list[Row] = []
     pos, unpack = 0, CENTRAL.unpack_from
@@ -247,7 +311,7 @@ def _central(mm: Buffer, cd_start: int, cd_end: int, count: int, display: str,
                      iattr, eattr, extra, comment, offset, record, pos - record, wide))
     if pos != len(cd):
         raise corrupt("central directory size does not match its records")
-    return check_names(names, display), rows
+    return names, rows
 
 
 def _strip_zip64(extra: bytes, usize: int, csize: int, offset: int, name: str,
