@@ -1,4 +1,4 @@
-"""generate: a fleet of 1,000 projects in one superspec process, beside jenkins-job-builder
+"""generate: a fleet of 1,000 projects in one superspec run, beside jenkins-job-builder
 rendering 1,000 equivalent pipeline jobs in one `jenkins-jobs test` run.
 
 Run: .venv/bin/python -m benchmarks.bench_generate   (needs the `bench` extra:
@@ -11,10 +11,15 @@ Jenkinsfile and a .gitlab-ci.yml per project (2,000 files). The peer: one JJB jo
 `dsl` is superspec's own Jenkinsfile for such a project with `{name}` placeholders, expanded
 for 1,000 projects and written as 1,000 config.xml files (`jenkins-jobs test -o DIR`).
 
-Rows: both tools cold (a fresh process, empty output directory: everything written), and
-superspec regenerating an unchanged fleet (compare-and-skip: nothing rewritten); then, in
-process, where superspec's time per project goes: loading the spec (3 layers read, merged,
-validated) and rendering both files from it.
+Rows: both tools cold (a fresh process, empty output directory: everything written), superspec
+with its default worker processes (one per CPU), with `--jobs 1` (everything in one process) and
+with `--no-cache` (the compiled-spec cache, filled by an earlier run, not used), and superspec
+regenerating an unchanged fleet (compare-and-skip: nothing rewritten; no file is created, so
+this row shows the workers' gain on the computing alone), with its workers and with `--jobs 1`;
+then, in process, where superspec's time per project goes: loading the spec (3 layers read,
+merged, validated) and rendering both files from it. The commands being compared take turns (one
+run of each, then the next round), so that a busy moment on the machine falls on all of them
+alike.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SUPERSPEC = str(Path(sys.executable).with_name("superspec"))
 JENKINS_JOBS = str(Path(sys.executable).with_name("jenkins-jobs"))
 PROJECTS = 1000
-RUNS = 3
+RUNS = 5
 
 PROJECT_SPEC = """superspec: 1
 kind: project
@@ -79,22 +84,29 @@ def jjb_input(root: Path, jenkinsfile: str, name: str) -> Path:
     return path
 
 
-def timed(argv: list[str], cwd: Path, before: object = None) -> float:
-    samples = []
-    for _ in range(RUNS + 1):  # first run: warm-up (page cache, .pyc)
-        if callable(before):
-            before()
-        start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        samples.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"{argv[0]} failed: {proc.stderr.decode()[-2000:]}")
-    return statistics.median(samples[1:])
+def timed(commands: dict[str, tuple[list[str], object]], cwd: Path) -> dict[str, float]:
+    """Median wall time of each command (argv, and a callable run before each run or None),
+    the commands taking turns; the first round is a warm-up (page cache, .pyc)."""
+    samples: dict[str, list[float]] = {key: [] for key in commands}
+    for _ in range(RUNS + 1):
+        for key, (argv, before) in commands.items():
+            if callable(before):
+                before()
+            start = time.perf_counter()
+            proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+            samples[key].append(time.perf_counter() - start)
+            if proc.returncode != 0:
+                raise SystemExit(f"{argv[0]} failed: {proc.stderr.decode()[-2000:]}")
+    return {key: statistics.median(times[1:]) for key, times in samples.items()}
 
 
 def main() -> None:
     if not Path(JENKINS_JOBS).exists():
         raise SystemExit("jenkins-jobs missing: .venv/bin/pip install 'jenkins-job-builder==6.5.0'")
+    from superspec.render.generate import fleet_workers
+
+    workers = fleet_workers(PROJECTS)
     with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
         root = Path(tmp)
         dirs = make_fleet(root)
@@ -106,8 +118,7 @@ def main() -> None:
                 for name in ("Jenkinsfile", ".gitlab-ci.yml"):
                     (d / name).unlink(missing_ok=True)
 
-        ours_cold = timed(generate, root, clean)
-        ours_unchanged = timed(generate, root)
+        subprocess.run(generate, cwd=root, check=True, stdout=subprocess.DEVNULL)
         jenkinsfile = (dirs[0] / "Jenkinsfile").read_text()
         jobs = jjb_input(root, jenkinsfile, "svc-0000")
         out = root / "jjb-out"
@@ -115,24 +126,41 @@ def main() -> None:
         def clean_jjb() -> None:
             shutil.rmtree(out, ignore_errors=True)
 
-        peer = timed([JENKINS_JOBS, "test", "-o", str(out), str(jobs)], root, clean_jjb)
+        times = timed({
+            "ours": (generate, clean),
+            "peer": ([JENKINS_JOBS, "test", "-o", str(out), str(jobs)], clean_jjb),
+            "serial": ([*generate, "--jobs", "1"], clean),
+            "uncached": ([*generate, "--no-cache"], clean),
+        }, root)
         written = len(list(out.iterdir()))
         assert written == PROJECTS, written
+        again = timed({"unchanged": (generate, None),
+                       "unchanged serial": ([*generate, "--jobs", "1"], None)}, root)
         load, render = in_process(root, dirs)
+    ours, peer, serial = times["ours"], times["peer"], times["serial"]
     case = f"{PROJECTS:,} projects"
+    how = f"{workers} worker processes" if workers else "one process"
+    versus = (f"{peer / ours:.2f}x faster than" if peer >= ours
+              else f"{ours / peer:.2f}x slower than")
     rows = [
-        Row(case, "superspec", ours_cold, RUNS,
-            f"one process: 3 layers read+merged+validated, Jenkinsfile + .gitlab-ci.yml each; "
-            f"{ours_cold / PROJECTS * 1000:.2f} ms/project"),
+        Row(case, "superspec", ours, RUNS,
+            f"{how} (one per CPU): 3 layers read+merged+validated, Jenkinsfile + .gitlab-ci.yml "
+            f"each; {ours / PROJECTS * 1000:.2f} ms/project; {versus} jenkins-job-builder"),
         Row(case, "jenkins-job-builder 6.5.0", peer, RUNS,
             f"`jenkins-jobs test -o`: 1 template expanded to {PROJECTS:,} pipeline config.xml; "
             f"{peer / PROJECTS * 1000:.2f} ms/job"),
-        Row(f"{case}, unchanged", "superspec", ours_unchanged, RUNS,
-            "regenerate: compare, nothing rewritten"),
+        Row(case, "superspec --jobs 1", serial, RUNS,
+            f"everything in one process; {serial / PROJECTS * 1000:.2f} ms/project"),
+        Row(case, "superspec --no-cache", times["uncached"], RUNS,
+            f"{how}, every spec read, merged and validated in full (no compiled-spec cache)"),
+        Row(f"{case}, unchanged", "superspec", again["unchanged"], RUNS,
+            f"{how}; regenerate: compare, nothing rewritten"),
+        Row(f"{case}, unchanged", "superspec --jobs 1", again["unchanged serial"], RUNS,
+            "everything in one process"),
     ]
     rows += [
         Row("in process, per project", "superspec: load spec", load, RUNS,
-            "3 YAML layers read, merged, validated (the spec core)"),
+            "3 YAML layers read, merged, validated (the spec core; no compiled-spec cache)"),
         Row("in process, per project", "superspec: render", render, RUNS,
             "plan + Jenkinsfile + .gitlab-ci.yml text"),
     ]
@@ -151,7 +179,7 @@ def in_process(root: Path, dirs: list[Path]) -> tuple[float, float]:
 
     def load() -> None:
         for d in sample:
-            load_spec(d / "superspec.yaml", layers)
+            load_spec(d / "superspec.yaml", layers, use_cache=False)
 
     def render() -> None:
         for e in effective:

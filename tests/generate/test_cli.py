@@ -118,10 +118,11 @@ def test_fleet_reports_each_project_and_keeps_going(
         build: {tool: custom}
         pipeline: {stages: {build: {}}}
     """)
-    run = run_cli(capsys, "generate", "alpha", "broken", "beta/superspec.yaml")
+    run = run_cli(capsys, "generate", "alpha", "broken", "beta/superspec.yaml", "--verbose")
     assert run.code == 1
     assert run.out == ("ok alpha: alpha/Jenkinsfile created, alpha/.gitlab-ci.yml created\n"
-                       "ok beta: beta/Jenkinsfile created, beta/.gitlab-ci.yml created\n")
+                       "ok beta: beta/Jenkinsfile created, beta/.gitlab-ci.yml created\n"
+                       "3 projects: 2 ok, 1 failed; files: 4 created\n")
     assert run.err == (
         "error: broken/superspec.yaml:4 [project broken] build.commands: "
         "stage 'build' runs 'build' but build.tool 'custom' has no default command: "
@@ -260,7 +261,7 @@ def test_fleet_out_refuses_two_projects_of_one_name(
         """)
     run = run_cli(capsys, "generate", "a", "b", "--out", "out")
     assert run.code == 1
-    assert run.out == ""
+    assert run.out == "2 projects: 2 failed; files: none\n"
     assert run.err == (
         "error: a/superspec.yaml and b/superspec.yaml would both write to out/same (project "
         "name 'same'); nothing was written for either\n"

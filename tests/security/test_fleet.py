@@ -32,7 +32,7 @@ def test_a_squatter_fails_with_its_victim_and_nothing_of_theirs_is_written(
     _project(tmp_path, "other", "other")
     run = run_cli(capsys, "generate", *order, "--out", "out")
     assert run.code == 1
-    assert run.out == "ok other: out/other/Jenkinsfile created, out/other/.gitlab-ci.yml created\n"
+    assert run.out == "3 projects: 1 ok, 2 failed; files: 2 created\n"
     first, second = [o for o in order if o != "other"]
     assert run.err == (
         f"error: {first}/superspec.yaml and {second}/superspec.yaml would both write to "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -34,6 +35,10 @@ class Environments:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, ...], jinja2.Environment] = {}
 
+    def __reduce__(self) -> tuple[type[Environments], tuple[()]]:
+        """A worker process that is sent the run's Environments compiles its own templates."""
+        return (Environments, ())
+
     def get(self, override_dirs: Sequence[str] = ()) -> jinja2.Environment:
         key = tuple(override_dirs)
         env = self._cache.get(key)
@@ -42,11 +47,36 @@ class Environments:
         return env
 
 
+class Sandbox(ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox, remembering its verdict on each attribute of each type.
+
+    The verdict (``is_safe_attribute``) depends only on the attribute's name and isinstance
+    tests of the object (function, method, type, frame..., mutable list/dict/set/deque), that
+    is on the object's class; the value is not consulted. A fleet's rendering reads the same few
+    hundred (class, attribute) pairs hundreds of thousands of times; each is judged once per
+    Environment.
+    Objects that report a ``__class__`` other than their type are judged every time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        cls = type(obj)
+        if obj.__class__ is not cls:
+            return super().is_safe_attribute(obj, attr, value)
+        key = (cls, attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
 def environment(override_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """The Environment searching ``override_dirs`` (in order) before the built-in templates."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs]
     loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
-    env = ImmutableSandboxedEnvironment(
+    env = Sandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
