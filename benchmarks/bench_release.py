@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Row, record
+from benchmarks.common import Row, environ, record
 from benchmarks.env_engine import Unavailable, busybox, docker, engine_version, private_dockerd
 
 BIN = Path(sys.executable).parent
@@ -214,20 +214,6 @@ def import_shop_image(host: str, version: str, cgi: str, scratch: Path) -> str:
     return ref
 
 
-@contextmanager
-def environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 class Switches:
     """Records when the release calls the router's set_weights (each call's start)."""
 
@@ -241,9 +227,9 @@ class Switches:
         original = RouterContainer.set_weights
         calls = self.calls
 
-        def set_weights(router: Any, weights: Any) -> None:
+        def set_weights(router: Any, weights: Any, **options: Any) -> None:
             calls.append((time.time(), dict(weights)))
-            original(router, weights)
+            original(router, weights, **options)
 
         RouterContainer.set_weights = set_weights  # type: ignore[method-assign]
         try:
