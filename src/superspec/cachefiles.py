@@ -25,7 +25,7 @@ from pathlib import Path
 
 TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms on the cached paths
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
 KEY_BYTES = 32
 MAC_BYTES = 32  # a raw HMAC-SHA256 in a binary file
@@ -202,3 +202,16 @@ def write_signed_bytes(directory: Path, secret: bytes, fmt: int | str, name: str
 
 
 _written = 0  # temp files written by this process (their names must differ)
+
+
+def stats_unchanged(stamps: Iterable[Sequence[object]]) -> bool:
+    """Whether every ``(path, size, mtime_ns)`` still describes its file (code and plugin files
+    a cached answer was computed with: a reinstall or an edit changes them)."""
+    for where, size, mtime in stamps:
+        try:
+            st = os.stat(str(where))
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True

@@ -80,7 +80,7 @@ def cached(group: str, project_dir: Path) -> list[CachedEntryPoint] | None:
         if payload is None:
             return None
         record = json.loads(payload)
-        if record["paths"] != path_dirs() or not _unchanged(record["files"]):
+        if record["paths"] != path_dirs() or not cachefiles.stats_unchanged(record["files"]):
             return None
         return [CachedEntryPoint(name, value, group, Dist(*dist) if dist else None)
                 for name, value, dist in record["eps"]]
@@ -135,14 +135,3 @@ def path_dirs() -> list[list[Any]]:
         except OSError:
             found.append([entry, None])
     return found
-
-
-def _unchanged(files: list[list[Any]]) -> bool:
-    for where, size, mtime in files:
-        try:
-            st = os.stat(where)
-        except OSError:
-            return False
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            return False
-    return True

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import sys
-from pathlib import Path
 
 from superspec import cachefiles
 from superspec.enforce.entrycache import path_dirs
@@ -42,7 +41,7 @@ def known_valid(effective: EffectiveSpec) -> bool:
         memo = _read(effective)
         if memo is None:
             return False
-        return bool(memo["paths"] == path_dirs() and _unchanged(memo["files"]))
+        return bool(memo["paths"] == path_dirs() and cachefiles.stats_unchanged(memo["files"]))
     except Exception:  # noqa: BLE001 - a memo that cannot be read is a miss
         return False
 
@@ -93,14 +92,3 @@ def _name(effective: EffectiveSpec) -> str:
     material = json.dumps([FORMAT, __version__, sys.executable, sys.path, settings], sort_keys=True,
                           default=repr)
     return "rules-" + hashlib.sha256(material.encode()).hexdigest()[:40]
-
-
-def _unchanged(files: list[list[Any]]) -> bool:
-    for where, size, mtime in files:
-        try:
-            st = os.stat(Path(where))
-        except OSError:
-            return False
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            return False
-    return True
