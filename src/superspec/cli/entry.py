@@ -1,7 +1,12 @@
 """The console script. An unchanged project's `superspec enforce` is answered from the result
 cache, and `superspec validate` of an unchanged spec from the compiled-spec cache, before the CLI
-framework is imported (see superspec.enforce.fastpath and superspec.spec.fastpath); everything
-else, and any cache miss, runs the full CLI."""
+framework is imported (see superspec.enforce.fastpath and superspec.spec.fastpath); so is
+`superspec package --env ...` of an unchanged spec (superspec.package.fastpath), and `superspec
+step NAME --params-file F` runs its runner without the CLI framework (superspec.step.fastpath).
+Everything else, and any cache miss, runs the full CLI.
+
+What those paths share with the full CLI is in ``superspec.cli.plain``.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,18 @@ def main() -> None:
         from superspec.spec.fastpath import main as answer_validate
 
         code = answer_validate(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+    elif command == ["package"]:
+        from superspec.package.fastpath import main as package_from_cache
+
+        code = package_from_cache(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+    elif command == ["step"]:
+        from superspec.step.fastpath import main as run_step
+
+        code = run_step(sys.argv[1:])
         if code is not None:
             sys.exit(code)
     from superspec.cli.main import main as full_cli

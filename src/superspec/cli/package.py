@@ -58,6 +58,7 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
         return
     from superspec.errors import UsageError
     from superspec.package.plan import stage_envs
+    from superspec.package.result import result_lines
     from superspec.package.runner import package_artifact
 
     if image is not None and (artifact is not None or out is not None):
@@ -69,12 +70,8 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
     results = package_artifact(effective, names, artifact, out, image=image, version=version,
                                progress=lambda line: click.echo(line, err=True),
                                cache=not requested_no_cache())
-    if output_format == "json":
-        click.echo(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
-    else:
-        for result in results:
-            changed = ", ".join(f"{e.path} ({e.action})" for e in result.entries)
-            click.echo(f"{result.environment}: {result.output} <- {result.base} [{changed}]")
+    for line in result_lines(results, output_format):
+        click.echo(line)
 
 
 @package.command()

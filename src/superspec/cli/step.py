@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from superspec.cli.options import format_option
-from superspec.errors import SuperspecError
+from superspec.step.command import StepOutcome
 
-
-class StepOutcome(SuperspecError):
-    """The runner's verdict is not a success: the CLI exits with the status' own code."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+__all__ = ["StepOutcome", "step"]
 
 
 @click.command()
@@ -63,14 +56,10 @@ def step(name: str, params_file: Path, result_file: Path | None, error_file: Pat
     Examples of every message: shared-library/resources/superspec/contract/;
     the Jenkins side: docs/jenkins-shared-library.md.
     """
-    from superspec.step.command import run_step
+    from superspec.step.command import report_lines, run_step
 
     run = run_step(name, params_file, result_file, error_file)
-    result = run.result
-    if output_format == "json":
-        click.echo(json.dumps(result, sort_keys=True))
-    else:
-        click.echo(f"superspec step {name}: {result['status']}: {result['message']} "
-                   f"(result: {run.outputs.result})")
+    for line in report_lines(name, run, output_format):
+        click.echo(line)
     if run.failure is not None:
-        raise StepOutcome(run.failure, result["exitCode"])
+        raise StepOutcome(run.failure, run.result["exitCode"])

@@ -8,7 +8,7 @@ import hashlib
 import mmap
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -117,14 +117,58 @@ def write_outputs(kind: str, archive: Archive, jobs: list[Job], epoch: int) -> N
         with open(job.tmp, "wb") as dst:
             write_tar(archive, src, dst.fileno(), (job.replaced, job.added), epoch)
 
-    with open(archive.path, "rb") as src, _pool(jobs) as pool:
-        for future in [pool.submit(write, src.fileno(), job) for job in jobs]:
-            future.result()
+    with open(archive.path, "rb") as src, _Pool(write, src.fileno(), jobs) as pool:
+        for outcome in pool.outcomes:
+            outcome.result()
 
 
-def _pool(jobs: list[Job]) -> ThreadPoolExecutor:
-    """One output per core at a time: the copies run in the kernel, without the GIL."""
-    return ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1)))
+class _Outcome:
+    """One job's end: ``result()`` waits for it and raises what it raised."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def result(self) -> None:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+
+
+class _Pool:
+    """``work(src, job)`` for every job on worker threads, one output per core at a time (the
+    copies run in the kernel, without the GIL); leaving the block waits for every job. What
+    ThreadPoolExecutor gives, without importing concurrent.futures (and logging) on start-up."""
+
+    def __init__(self, work: Callable[[int, Job], None], src: int, jobs: list[Job]) -> None:
+        self._work, self._src = work, src
+        self.outcomes = [_Outcome() for _ in jobs]
+        self._queue = list(zip(jobs, self.outcomes, strict=True))  # every job before a thread
+        self._lock = threading.Lock()
+        workers = max(1, min(len(jobs), os.cpu_count() or 1))
+        self._threads = [threading.Thread(target=self._run) for _ in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    return
+                job, outcome = self._queue.pop(0)
+            try:
+                self._work(self._src, job)
+            except BaseException as exc:  # noqa: BLE001 - raised by result() in the caller
+                outcome.error = exc
+            finally:
+                outcome.done.set()
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for thread in self._threads:
+            thread.join()
 
 
 def _write_zips(archive: ZipArchive, jobs: list[Job], epoch: int) -> None:
@@ -141,15 +185,14 @@ def _write_zips(archive: ZipArchive, jobs: list[Job], epoch: int) -> None:
             write_zip(archive, src, dst.fileno(), job.replaced,
                       [NewEntry(n, d) for n, d in job.added], dos_stamp(epoch), checked)
 
-    with open(archive.path, "rb") as src, _pool(jobs) as pool:
-        futures = [pool.submit(write, src.fileno(), job) for job in jobs]
+    with open(archive.path, "rb") as src, _Pool(write, src.fileno(), jobs) as pool:
         try:
             archive.check()
             passed.set()
         finally:
             done.set()
-            for future in futures:
-                future.result()
+            for outcome in pool.outcomes:
+                outcome.result()
 
 
 def file_sha256(path: Path) -> str:

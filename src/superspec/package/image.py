@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from superspec import __version__
 from superspec.errors import InputError, UsageError
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
-from superspec.package.render import Rendered
+from superspec.package.rendered import Rendered
 from superspec.package.result import PackageResult, source_epoch
 from superspec.package.verify import VerifyReport, check_listed, read_manifest
 

@@ -55,15 +55,15 @@ class Manifest:
                 base_name: str, base_sha256: str, entries: list[ChangedEntry],
                 manifest_entry: str = MANIFEST_ENTRY) -> Manifest:
         """The manifest of one environment's package: what the spec says plus the base."""
-        from superspec.package.render import env_values, values_digest
+        from superspec.package.specdata import env_values, package_spec, values_digest
 
-        model = effective.model
+        spec = package_spec(effective)
         return cls(
-            environment=env, environment_class=model.environments[env].class_, app=model.name,
-            version=version or model.app.version, base_kind=base_kind, base_name=base_name,
+            environment=env, environment_class=spec.env_class(env), app=spec.name,
+            version=version or spec.app["version"], base_kind=base_kind, base_name=base_name,
             base_sha256=base_sha256, spec_digest=effective.digest,
             values_digest=values_digest(env_values(effective, env)),
-            secrets=list(model.package.secrets), secret_style=model.package.secret_style,
+            secrets=spec.secrets, secret_style=spec.secret_style,
             entries=entries, manifest_entry=manifest_entry)
 
     def to_json(self) -> dict[str, Any]:

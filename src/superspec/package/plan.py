@@ -9,7 +9,6 @@ from pathlib import Path, PurePath
 
 from superspec.errors import InputError, Location, SpecError, UsageError
 from superspec.package.artifact import split_name
-from superspec.suggest import unknown_environment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,18 +34,24 @@ def stage_envs(effective: EffectiveSpec) -> list[str]:
 
 
 def check_envs(effective: EffectiveSpec, envs: list[str]) -> None:
-    defined = list(effective.model.environments)
+    from superspec.package.specdata import package_spec
+
+    defined = list(package_spec(effective).environments)
     if not envs:
         raise UsageError("name an environment with --env ENV, or use --all-envs")
     for env in envs:
         if env not in defined:
+            from superspec.suggest import unknown_environment
+
             raise UsageError(unknown_environment(env, defined))
 
 
 def artifact_path(effective: EffectiveSpec, artifact: Path | None) -> Path:
     if artifact is not None:
         return artifact
-    configured = effective.model.package.artifact
+    from superspec.package.specdata import package_spec
+
+    configured = package_spec(effective).artifact
     if configured is None:
         raise UsageError("no artifact: pass --artifact PATH or set package.artifact in the spec")
     project = Path(effective.path).parent
@@ -64,8 +69,6 @@ def artifact_path(effective: EffectiveSpec, artifact: Path | None) -> Path:
 def artifact_problem(path: Path) -> str | None:
     """Why ``path`` cannot be read as an artifact ('no such file or directory', 'symlink loop',
     'not a regular file (a FIFO)'), or None. Nothing is opened: a FIFO would block the read."""
-    from superspec.spec.yamlsource import file_kind
-
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -74,6 +77,8 @@ def artifact_problem(path: Path) -> str | None:
         return "symlink loop" if exc.errno == errno.ELOOP else f"cannot read: {exc.strerror}"
     if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
         return None
+    from superspec.spec.yamlsource import file_kind
+
     return f"not a regular file ({file_kind(mode)})"
 
 

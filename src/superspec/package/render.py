@@ -15,10 +15,7 @@ undefined name, ``{{ 1/0 }}``, ``{{ "a" + 1 }}``) is an error naming the templat
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,9 +23,10 @@ from typing import Any
 import jinja2
 
 from superspec.errors import InputError, Location, SpecError
-from superspec.mappings import overlay
 from superspec.package.names import normalize, unsafe_reason
+from superspec.package.rendered import Rendered, check_secret_style
 from superspec.package.sandbox import Sandbox, Secrets, UndeclaredSecret
+from superspec.package.specdata import RESERVED, env_values, package_spec, values_digest
 from superspec.package.templates import TemplateRefused
 from superspec.paths import display_path
 
@@ -36,7 +34,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from superspec.spec import EffectiveSpec
 
-RESERVED = ("env", "app", "secrets")
 # what a template's own expressions can raise (1/0, "a" + 1, a missing index...): the template's
 # fault, reported at its file and line (as for the pipeline templates, superspec.render.engine)
 TEMPLATE_FAILURES = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError)
@@ -72,45 +69,21 @@ def unset_as_undefined(value: Any, dotted: str) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Rendered:
-    path: str  # entry path inside the artifact
-    template: str  # as written in the spec
-    data: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-
-def env_values(effective: EffectiveSpec, env: str) -> dict[str, Any]:
-    package = effective.model.package
-    values = overlay(package.values.get("default", {}), package.values.get(env, {}))
-    for key in RESERVED:
-        if key in values:
-            where = env if key in package.values.get(env, {}) else "default"
-            raise SpecError(f"value name '{key}' is reserved (templates see env, app and secrets)",
-                            location=effective.locate(("package", "values", where, key)))
-    return values
-
-
-def values_digest(values: dict[str, Any]) -> str:
-    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+__all__ = ["RESERVED", "Rendered", "Renderer", "context", "env_values", "values_digest"]
 
 
 def context(effective: EffectiveSpec, env: str, version: str | None) -> dict[str, Any]:
-    model = effective.model
-    environment = model.environments[env].model_dump(by_alias=True, mode="json")
-    app = model.app
-    replicas = app.replicas.get(env, app.replicas.get("default"))
+    spec = package_spec(effective)
+    environment = spec.environments[env]
+    app = spec.app
+    replicas = app["replicas"].get(env, app["replicas"].get("default"))
     return {
         **env_values(effective, env),
         "env": unset_as_undefined({"name": env, **environment}, "env"),
         "app": unset_as_undefined({
-            "name": model.name, "image": app.image, "version": version or app.version,
-            "port": app.port, "health": app.health, "replicas": replicas}, "app"),
-        "secrets": Secrets(model.package.secrets, model.package.secret_style),
+            "name": spec.name, "image": app["image"], "version": version or app["version"],
+            "port": app["port"], "health": app["health"], "replicas": replicas}, "app"),
+        "secrets": Secrets(spec.secrets, spec.secret_style),
     }
 
 
@@ -121,29 +94,27 @@ class Renderer:
         self.effective = effective
         # the directory the spec lies in, links resolved (not the spec file's own link target)
         self.project = Path(os.path.realpath(Path(effective.path).parent))
-        style = effective.model.package.secret_style
-        if "NAME" not in style:
-            raise SpecError("secretStyle must contain the token NAME (e.g. '${NAME}')",
-                            location=effective.locate(("package", "secretStyle")))
+        self.spec = package_spec(effective)
+        check_secret_style(effective, self.spec.secret_style)
         self.jinja = Sandbox(self.project)
         dumps = self.jinja.policies["json.dumps_kwargs"]
         self.jinja.policies["json.dumps_kwargs"] = {**dumps, "default": _json(dumps.get("default"))}
-        self.templates = [self._load(i) for i in range(len(effective.model.package.files))]
+        self.templates = [self._load(i, *file) for i, file in enumerate(self.spec.files)]
 
-    def _load(self, index: int) -> tuple[str, str, jinja2.Template]:
-        spec = self.effective.model.package.files[index]
+    def _load(self, index: int, template_name: str,
+              entry_path: str) -> tuple[str, str, jinja2.Template]:
         key = ("package", "files", str(index))
-        reason = unsafe_reason(spec.path) or _dot_component(normalize(spec.path))
-        if reason or spec.path.endswith("/"):
-            raise SpecError(f"unsafe entry path {spec.path!r} ({reason or 'a directory'})",
+        reason = unsafe_reason(entry_path) or _dot_component(normalize(entry_path))
+        if reason or entry_path.endswith("/"):
+            raise SpecError(f"unsafe entry path {entry_path!r} ({reason or 'a directory'})",
                             location=self.effective.locate(key + ("path",)))
-        if unsafe_reason(spec.template):
-            raise SpecError(f"template {spec.template!r} must be a path inside the project "
+        if unsafe_reason(template_name):
+            raise SpecError(f"template {template_name!r} must be a path inside the project "
                             f"directory {self.project}",
                             location=self.effective.locate(key + ("template",)))
-        file = display_path(self.project / spec.template)
+        file = display_path(self.project / template_name)
         try:
-            template = self.jinja.get_template(spec.template)
+            template = self.jinja.get_template(template_name)
         except jinja2.TemplateNotFound:
             raise InputError(f"template not found: {file}",
                              location=self.effective.locate(key + ("template",))) from None
@@ -153,7 +124,7 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"template syntax error: {exc.message}",
                              location=Location(file, exc.lineno)) from None
-        return normalize(spec.path), spec.template, template
+        return normalize(entry_path), template_name, template
 
     def render(self, env: str, version: str | None) -> list[Rendered]:
         ctx = context(self.effective, env, version)
@@ -166,7 +137,7 @@ class Renderer:
         except TemplateRefused as exc:
             raise InputError(exc.message, location=self._where(exc, name)) from None
         except UndeclaredSecret as exc:
-            declared = ", ".join(self.effective.model.package.secrets) or "none"
+            declared = ", ".join(self.spec.secrets) or "none"
             raise InputError(f"secret '{exc.name}' is not declared in package.secrets "
                              f"(declared: {declared})", location=self._where(exc, name)) from None
         except UnsetValue as exc:

@@ -31,3 +31,16 @@ def source_epoch() -> int:
     """The timestamp of added entries: SOURCE_DATE_EPOCH, else 1980-01-01 (the zip epoch)."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
     return int(value) if value.isdigit() else 315532800
+
+
+def result_lines(results: list[PackageResult], output_format: str) -> list[str]:
+    """What ``superspec package`` prints on stdout: the results as JSON, or a line each."""
+    if output_format == "json":
+        import json
+
+        return [json.dumps({"results": [r.to_json() for r in results]}, indent=2)]
+    lines = []
+    for result in results:
+        changed = ", ".join(f"{e.path} ({e.action})" for e in result.entries)
+        lines.append(f"{result.environment}: {result.output} <- {result.base} [{changed}]")
+    return lines

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import tempfile
 import threading
@@ -26,7 +25,7 @@ from superspec.package.lazydata import Data
 from superspec.package.links import canonical
 from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.plan import artifact_path, check_artifact, check_envs, output_paths
-from superspec.package.render import Rendered, Renderer
+from superspec.package.rendered import Rendered, check_secret_style
 from superspec.package.result import PackageResult, source_epoch
 from superspec.package.scan import read_entry
 from superspec.paths import display_path
@@ -45,8 +44,7 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
     ``cache=False``: hash the base afresh, neither using nor writing a remembered digest."""
     envs = list(dict.fromkeys(envs))  # --env prod --env prod packages prod once
     check_envs(effective, envs)
-    renderer = Renderer(effective)
-    rendered = {env: renderer.render(env, version) for env in envs}
+    rendered = render_envs(effective, envs, version)
     say = progress or (lambda _: None)
     if image is not None:
         from superspec.package.image import package_image
@@ -148,6 +146,8 @@ class _Run:
         rename cannot replace, moves aside."""
         if not os.path.lexists(target):
             return
+        import secrets
+
         kept = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
         if tmp.is_dir() and target.is_dir() and not target.is_symlink():
             os.replace(target, kept)
@@ -334,3 +334,22 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+def render_envs(effective: EffectiveSpec, envs: list[str],
+                version: str | None) -> dict[str, list[Rendered]]:
+    """Each environment's rendered files, in spec order. The checks are those of
+    ``render.Renderer`` (secretStyle, then each environment's values) whether or not there is
+    a template to render."""
+    from superspec.package.specdata import env_values, package_spec
+
+    spec = package_spec(effective)
+    if spec.files:
+        from superspec.package.render import Renderer
+
+        renderer = Renderer(effective)
+        return {env: renderer.render(env, version) for env in envs}
+    check_secret_style(effective, spec.secret_style)
+    for env in envs:
+        env_values(effective, env)
+    return {env: [] for env in envs}

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from superspec.errors import SuperspecError
 from superspec.package.runner import package_artifact
-from superspec.spec.packaging import envs_packaged_by
+from superspec.package.specdata import package_spec
 from superspec.step.context import StepContext, Verdict
 from superspec.step.contract import ParamsBase
 from superspec.suggest import unknown_environment
@@ -26,6 +26,8 @@ def run(ctx: StepContext, params: PackageParams) -> Verdict:
     effective, stage = ctx.effective, ctx.stage
     envs = params.envs
     if envs is None and stage is not None and params.stage is not None:
+        from superspec.spec.packaging import envs_packaged_by
+
         envs = envs_packaged_by(effective.model, params.stage)  # the pipeline's rule
     if not envs:
         where = (f"pipeline.stages.{params.stage}.envs" if params.stage
@@ -33,11 +35,12 @@ def run(ctx: StepContext, params: PackageParams) -> Verdict:
         raise SuperspecError(f"no environments to package: set 'envs' in the step or {where}",
                              location=ctx.param_location("stage" if params.stage else "envs"))
     envs = list(dict.fromkeys(envs))  # envs: [prod, prod] packages prod once
-    unknown = [env for env in envs if env not in effective.model.environments]
+    defined = package_spec(effective).environments
+    unknown = [env for env in envs if env not in defined]
     if unknown:
         location = (ctx.param_location("envs") if params.envs is not None
                     else effective.locate(f"pipeline.stages.{params.stage}.envs"))
-        raise SuperspecError(unknown_environment(unknown[0], effective.model.environments),
+        raise SuperspecError(unknown_environment(unknown[0], list(defined)),
                              location=location)
     results = package_artifact(
         effective, envs,

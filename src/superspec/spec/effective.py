@@ -119,8 +119,9 @@ class EffectiveSpec:
 
     @property
     def facts(self) -> dict[str, Any]:
-        """What the enforce runner needs of the model, as plain data: the project's name, its
-        build tool, the default rule level, each rule's settings and the locked rule levels."""
+        """What the runners need of the model, as plain data: the project's name, its build
+        tool, the default rule level, each rule's settings and the locked rule levels (the
+        enforce runner), and what packaging reads (``package.specdata``)."""
         if self._facts is None:
             self._facts = facts_of(self.model, self.merged)
         return self._facts
@@ -149,8 +150,17 @@ def facts_of(model: Spec, merged: Merged) -> dict[str, Any]:
     for rule_id, config in model.enforce.rules.items():
         branch = config.only_when.branch if config.only_when is not None else None
         rules.append((rule_id, config.level, branch, config.options))
-    return {"name": model.name, "tool": model.build.tool, "level": model.enforce.level,
-            "rules": rules, "pinned": dict(merged.pinned_levels)}
+    facts = {"name": model.name, "tool": model.build.tool, "level": model.enforce.level,
+             "rules": rules, "pinned": dict(merged.pinned_levels)}
+    # what the package runner reads (superspec.package.specdata), so that a cached spec is
+    # packaged without the model; left out when it cannot be computed (then the model is built)
+    import contextlib
+
+    from superspec.package.specdata import FACTS_KEY, package_facts
+
+    with contextlib.suppress(Exception):  # the package runner then reports it from the model
+        facts[FACTS_KEY] = package_facts(model)
+    return facts
 
 
 def load_spec(spec_path: str | Path, layer_dirs: Sequence[Path] = (),

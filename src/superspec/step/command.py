@@ -15,6 +15,14 @@ from superspec.step.messages import error_message, write_json, write_message
 from superspec.step.params import check_step_name
 
 
+class StepOutcome(SuperspecError):
+    """The runner's verdict is not a success: the CLI exits with the status' own code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 @dataclass(frozen=True)
 class StepRun:
     result: dict[str, Any]  # the result message, as written
@@ -44,3 +52,14 @@ def run_step(name: str, params_file: Path, result_file: Path | None = None,
     if failed:
         write_json(outputs.error, dump(error_message(name, SuperspecError(text))))
     return StepRun(result, outputs, text)
+
+
+def report_lines(name: str, run: StepRun, output_format: str) -> list[str]:
+    """What ``superspec step`` prints on stdout."""
+    result = run.result
+    if output_format == "json":
+        import json
+
+        return [json.dumps(result, sort_keys=True)]
+    return [f"superspec step {name}: {result['status']}: {result['message']} "
+            f"(result: {run.outputs.result})"]

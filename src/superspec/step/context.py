@@ -9,9 +9,12 @@ from typing import Any
 
 from superspec import __version__
 from superspec.errors import Location, SuperspecError
-from superspec.spec import EffectiveSpec
-from superspec.spec.models import Stage
 from superspec.step.params import locate_param
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the spec model is built only for a runner that reads it
+    from superspec.spec import EffectiveSpec
+    from superspec.spec.models import Stage
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from superspec import __version__
 from superspec.errors import InputError, SpecError, SuperspecError
 from superspec.paths import display_path
 from superspec.runners import registry
-from superspec.spec import EffectiveSpec
-from superspec.spec.models import Stage
 from superspec.step.context import RunnerUnavailable, StepContext, Verdict
 from superspec.step.contract import (
     CONTRACT_VERSION,
@@ -21,6 +19,11 @@ from superspec.step.contract import (
 )
 from superspec.step.params import load_params, locate_param
 from superspec.suggest import hinted, unknown_environment
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the spec model is built only for a runner (or a stage) that reads it
+    from superspec.spec import EffectiveSpec
+    from superspec.spec.models import Stage
 
 
 def execute(name: str, params_file: Path) -> StepResult:

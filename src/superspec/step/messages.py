@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from superspec import __version__
 from superspec.errors import InputError, Location, SpecError, SuperspecError, UsageError
 from superspec.fileio import write_atomic
@@ -20,6 +18,10 @@ from superspec.step.contract import (
     StepErrorMessage,
     dump,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def error_kind(exc: BaseException) -> str:

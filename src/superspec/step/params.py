@@ -54,10 +54,14 @@ def load_params(name: str, path: Path) -> ParamsBase:
         ) from None
     if not isinstance(data, dict):
         raise _error("params must be a JSON object", Location(display, 1))
-    lines = _key_lines(text, display)
+    lines: list[dict[str, int]] = []  # the keys' lines, read (with the YAML reader) for errors
 
     def where(key: str | None) -> Location:
-        return Location(display, lines.get(key) if key else None, key=key)
+        if not key:
+            return Location(display, None, key=key)
+        if not lines:
+            lines.append(_key_lines(text, display))
+        return Location(display, lines[0].get(key), key=key)
 
     contract = data.get("contract")
     if "contract" not in data:
