@@ -37,3 +37,13 @@ def test_no_heavy_imports(argv: list[str]) -> None:
                           capture_output=True, text=True, cwd=ROOT)
     report = json.loads(done.stderr.strip().splitlines()[-1])
     assert report == {"code": 0, "loaded": []}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["step", "--help"], ["package", "--help"]])
+def test_help_imports_no_model_library(argv: list[str]) -> None:
+    """Help reads no spec and no params: neither pydantic nor jinja2 is imported for it."""
+    probe = PROBE.format(heavy=HEAVY + ["pydantic", "jinja2", "yaml"])
+    done = subprocess.run([sys.executable, "-c", probe, *argv],
+                          capture_output=True, text=True, cwd=ROOT)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "loaded": []}

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from superspec.cli.options import format_option
-from superspec.step.command import StepOutcome
 
-__all__ = ["StepOutcome", "step"]
+__all__ = ["step"]
 
 
 @click.command()
@@ -56,7 +55,7 @@ def step(name: str, params_file: Path, result_file: Path | None, error_file: Pat
     Examples of every message: shared-library/resources/superspec/contract/;
     the Jenkins side: docs/jenkins-shared-library.md.
     """
-    from superspec.step.command import report_lines, run_step
+    from superspec.step.command import StepOutcome, report_lines, run_step
 
     run = run_step(name, params_file, result_file, error_file)
     for line in report_lines(name, run, output_format):
