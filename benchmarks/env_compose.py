@@ -99,8 +99,8 @@ class ComposeStack:
         names = [f"{PROJECT}_app_{i}" for i in range(1, replicas + 1)]
         router = Router("test", backends=(Backend(
             "ledger", hosts=(shared_host("ledger", "test"), "ledger"),
-            servers=tuple(Server(n, APP_PORT) for n in names), health_path=health),),
-            port=APP_PORT, default_backend="ledger")
+            servers=tuple(Server(n, APP_PORT) for n in names), health_path=health,
+            check_timeout_ms=5000),), port=APP_PORT, default_backend="ledger")
         (work / "haproxy.cfg").write_text(render(router))
         (work / "docker-compose.yml").write_text(COMPOSE_FILE.format(
             app_image=app_image, router_image=router_image, replicas=replicas,

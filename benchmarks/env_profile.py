@@ -5,6 +5,7 @@ superspec changes)."""
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -28,8 +29,19 @@ class Tracer:
     origin: float = field(default_factory=time.perf_counter)
     spans: list[Span] = field(default_factory=list)
     calls: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    _depth: int = 0
+    _local: threading.local = field(default_factory=threading.local)
     _restore: list[tuple[Any, str, Any]] = field(default_factory=list)
+
+    @property
+    def _depth(self) -> int:
+        """The nesting depth in this thread (threads started inside a phase begin one deeper
+        than the top: `env create` starts its replicas together)."""
+        default = 0 if threading.current_thread() is threading.main_thread() else 3
+        return int(getattr(self._local, "depth", default))
+
+    @_depth.setter
+    def _depth(self, value: int) -> None:
+        self._local.depth = value
 
     def phase(self, owner: Any, attr: str | tuple[str, ...], label: str) -> None:
         """Time every call of ``owner.attr`` as a span named ``label`` (the first of several
@@ -105,8 +117,8 @@ class Tracer:
 
 ENGINE_METHODS = ["image", "import_image", "create_container", "container_state",
                   "start_container", "signal_container", "remove_container", "container_logs",
-                  "put_file", "read_file", "exec_in", "containers", "ensure_network",
-                  "networks", "remove_network"]
+                  "put_files", "read_file", "exec_in", "containers", "ensure_network",
+                  "networks", "remove_network"]  # put_file writes through put_files
 
 
 @contextmanager
@@ -122,18 +134,21 @@ def traced(split: bool = False) -> Iterator[Tracer]:
     tracer.phase(apply, "up", "up (whole application)")
     tracer.phase(apply, "router_image", "router image: look up (build when missing)")
     tracer.phase(apply, "build_router_image", "build router image")
-    tracer.phase(apply, "_environment", "network + router container")
-    tracer.phase(RouterContainer, "create", "router: create, write files, start")
+    tracer.phase(apply, "_network", "network")
+    tracer.phase(apply, "_running_router", "router: look for a running one")
+    tracer.phase(apply, "_new_router", "new environment: replicas, then the router")
+    tracer.phase(apply, "together", "replicas started together (router created meanwhile)")
+    tracer.phase(RouterContainer, "create", "router: create, write files (not started)")
+    tracer.phase(RouterContainer, "start", "router: start")
     tracer.phase(RouterContainer, "_wait_loaded", "router: wait until HAProxy serves")
-    tracer.phase(RouterContainer, "_persist", "router: persist (haproxy -c, mv x3)")
+    tracer.phase(RouterContainer, "_persist", "router: persist")
     tracer.phase(RouterContainer, "_reload", "router: reload (haproxy -c, mv, SIGUSR2)")
     tracer.phase(RouterContainer, "_sync", "router: sync weights/states")
     tracer.phase(database, "bring_up", "database: baseline + migrations")
     tracer.phase(database, "current", "database: read status")
-    tracer.phase(apply, ("_start_replica", "start_replica"),
-                 "replica: create, write Server Spec, start")
-    tracer.phase(apply, ("_route", "route"), "router: add backend (reload)")
-    tracer.phase(apply, "_wait_healthy", "wait: replicas pass health checks (rise 3)")
+    tracer.phase(apply, "start_replica", "replica: create, write Server Spec, start")
+    tracer.phase(apply, "route", "router: add backend to a running router")
+    tracer.phase(apply, "_wait_healthy", "wait: replicas pass health checks")
     tracer.phase(apply, "read_spec", "read Server Spec")
     if split:
         tracer.phase(splitting, "up", "up (forked application)")

@@ -213,3 +213,84 @@ def test_servers_sharing_a_dns_name_resolve_it_at_run_time_only() -> None:
             in text)
     assert Router.from_dict(router.to_dict()) == router
     assert router.to_dict()["backends"][0]["servers"][0]["host"] == "tasks.ss-test-shop"
+
+
+def checked(**checks: object) -> Backend:
+    return Backend("web", hosts=("web.test",), servers=(Server("web-1", 8080),),
+                   **checks)  # type: ignore[arg-type]
+
+
+def test_health_check_settings_are_rendered_per_backend() -> None:
+    router = Router(env="test", backends=(
+        checked(check_interval_ms=2000, check_timeout_ms=500, rise=5),
+        Backend("api", servers=(Server("api-1", 8080),), check_interval_ms=150)))
+    text = render(router)
+    web = text[text.index("\nbackend web\n"):]
+    assert web == (
+        "\nbackend web\n"
+        "    balance roundrobin\n"
+        "    option httpchk GET /healthz\n"
+        "    http-check expect status 200-399\n"
+        "    timeout check 500ms\n"
+        "    default-server inter 2s fastinter 200ms downinter 200ms fall 2 rise 5 "
+        "resolvers docker resolve-prefer ipv4 init-addr last,libc,none\n"
+        "    server web-1 web-1:8080 check weight 100\n")
+    api = text[text.index("\nbackend api\n"):text.index("\nbackend web\n")]
+    # an interval under 200 ms is also the interval of servers coming up or going down
+    assert ("    default-server inter 150ms fastinter 150ms downinter 150ms fall 2 rise 3 "
+            in api)
+    assert "timeout check" not in api  # none given: HAProxy's own (the interval)
+
+
+def test_health_check_defaults_are_the_router_s_former_fixed_ones() -> None:
+    backend = Backend("web")
+    assert (backend.check_interval_ms, backend.check_timeout_ms, backend.rise) == (1000, None,
+                                                                                   3)
+
+
+def test_health_check_settings_round_trip_and_old_models_load_with_defaults() -> None:
+    router = Router(env="test", backends=(
+        checked(check_interval_ms=2500, check_timeout_ms=5000, rise=5),))
+    data = router.to_dict()
+    assert {k: data["backends"][0][k] for k in ("check_interval_ms", "check_timeout_ms",
+                                                  "rise")} == {"check_interval_ms": 2500,
+                                                               "check_timeout_ms": 5000,
+                                                               "rise": 5}
+    assert Router.from_dict(data) == router
+    for key in ("check_interval_ms", "check_timeout_ms", "rise"):
+        del data["backends"][0][key]  # a model stored before these settings existed
+    assert Router.from_dict(data) == Router(env="test", backends=(checked(),))
+
+
+def test_health_check_settings_are_structure() -> None:
+    router = Router(env="test", backends=(checked(),))
+    for change in ({"check_interval_ms": 2000}, {"check_timeout_ms": 5000}, {"rise": 5}):
+        assert Router(env="test", backends=(checked(**change),)).structure() \
+            != router.structure(), change
+    assert Router(env="test", backends=(checked(),)).structure() == router.structure()
+
+
+@pytest.mark.parametrize(("checks", "message"), [
+    ({"check_interval_ms": 0}, "check_interval_ms: 0 is not a whole number from 1 to"),
+    ({"check_timeout_ms": 0}, "check_timeout_ms: 0 is not a whole number from 1 to"),
+    ({"rise": 0}, "rise: 0 is not a whole number from 1 to 1000"),
+    ({"rise": True}, "rise: True is not a whole number"),
+    ({"check_interval_ms": "1s"}, "check_interval_ms: '1s' is not a whole number"),
+])
+def test_bad_health_check_settings_are_refused(checks: dict[str, object],
+                                               message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        checked(**checks)
+
+
+def test_haproxy_accepts_the_health_check_settings(tmp_path: Path) -> None:
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(haproxy).exists():
+        pytest.fail("haproxy not found: apt-get install haproxy (Debian haproxy 2.6)")
+    config = tmp_path / "checks.cfg"
+    config.write_text(render(Router(env="test", backends=(
+        checked(check_interval_ms=2000, check_timeout_ms=500, rise=5),
+        Backend("api", check_interval_ms=150, check_timeout_ms=1500)))))
+    done = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr

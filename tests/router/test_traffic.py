@@ -243,3 +243,61 @@ def test_restart_through_superspec_waits_until_the_router_serves_again(env: Env)
     assert {s.server: s.weight for s in router.runtime().servers_state()} == {v1: 0, v2: 100}
     router.wait_healthy([("app", v2)])
     assert versions(router.address()[1], "app.test", 5) == ["v2"] * 5
+
+
+COUNTED_CHECK = """#!/bin/sh
+count=$(( $(cat /www/count 2>/dev/null || echo 0) + 1 ))
+echo "$count" > /www/count
+if [ "$count" -le "$(cat /www/passes)" ]; then
+  printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nok\\n'
+else
+  printf 'HTTP/1.1 500 Internal Server Error\\r\\nContent-Type: text/plain\\r\\n\\r\\nno\\n'
+fi
+"""
+
+
+def counted_replica(env: Env, name: str, passes: int) -> str:
+    """A replica whose health path (/cgi-bin/check) answers 200 to its first ``passes``
+    requests and 500 to every later one, counting them in /www/count."""
+    env.replica(name, "v1")
+    for applet in ("sh", "cat"):
+        code, output = env.engine.exec_in(name, ["/bin/busybox", "ln", "-s", "/bin/busybox",
+                                                 f"/bin/{applet}"])
+        assert code == 0, output
+    env.engine.put_file(name, "/www/passes", f"{passes}\n".encode())
+    env.engine.put_file(name, "/www/cgi-bin/check", COUNTED_CHECK.encode(), mode=0o755)
+    return name
+
+
+def test_a_backend_with_rise_5_takes_a_server_up_after_5_passing_checks_not_4(
+        env: Env) -> None:
+    """Counted, not timed: one replica passes only its first 4 checks and never comes up; one
+    that passes its first 5 comes up (HAProxy's log says so, and its 6th check, which fails,
+    comes a whole interval, 10 s, later)."""
+    four = counted_replica(env, env.name("four"), 4)
+    five = counted_replica(env, env.name("five"), 5)
+    model = Router(env="test", backends=(Backend(
+        "app", hosts=("app.test",), health_path="/cgi-bin/check", check_interval_ms=10000,
+        check_timeout_ms=2000, rise=5, servers=(Server(four, 8080), Server(five, 8080))),))
+    router = env.router(model, env.name("router"))
+    assert "    default-server inter 10s fastinter 200ms downinter 200ms fall 2 rise 5 " in \
+        env.engine.read_file(router.name, CONFIG_PATH).decode()
+
+    def count(name: str) -> int:
+        return int((env.engine.read_file(name, "/www/count") or b"0").decode())
+
+    def up_lines() -> list[str]:
+        return [line for line in env.engine.container_logs(router.name, tail=200).splitlines()
+                if " is UP" in line]
+
+    # four: 4 passes then failures; five: its 5 passes and the UP they bring
+    wait_for("4 passes and 2 failures of the replica that passes 4",
+             lambda: True if count(four) >= 6 else None, 30)
+    wait_for("the replica that passes 5 to come up",
+             lambda: True if any(f"app/{five} is UP" in line for line in up_lines()) else None,
+             30)
+    assert count(five) == 5  # it came up on its 5th pass: the 6th check is 10 s after it
+    assert not [line for line in up_lines() if f"app/{four} " in line], up_lines()
+    stats = {s.server: s for s in router.stats()}
+    assert (stats[four].status, stats[four].check_status) == ("DOWN", "L7STS")
+    assert stats[five].status == "UP"

@@ -226,21 +226,33 @@ class DockerEngine:
     def put_file(self, name: str, path: str, data: bytes, mode: int = 0o644) -> None:
         """Write ``data`` to absolute ``path`` in container ``name`` (running or not), owned by
         root; missing parent directories are made (0755)."""
-        parts = path.strip("/").split("/")
+        self.put_files(name, {path: data}, mode)
+
+    def put_files(self, name: str, files: Mapping[str, bytes], mode: int = 0o644) -> None:
+        """Write several files (absolute path -> content) into container ``name`` in one
+        archive, as ``put_file`` writes one."""
         buffer = io.BytesIO()
         stamp = int(time.time())
+        folders: set[str] = set()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for depth in range(1, len(parts)):
-                folder = tarfile.TarInfo("/".join(parts[:depth]))
-                folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, stamp
-                tar.addfile(folder)
-            member = tarfile.TarInfo("/".join(parts))
-            member.size, member.mode, member.mtime = len(data), mode, stamp
-            tar.addfile(member, io.BytesIO(data))
-        done = self._call(name, f"writing {path} into",
+            for path, data in files.items():
+                parts = path.strip("/").split("/")
+                for depth in range(1, len(parts)):
+                    folder_name = "/".join(parts[:depth])
+                    if folder_name in folders:
+                        continue
+                    folders.add(folder_name)
+                    folder = tarfile.TarInfo(folder_name)
+                    folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, stamp
+                    tar.addfile(folder)
+                member = tarfile.TarInfo("/".join(parts))
+                member.size, member.mode, member.mtime = len(data), mode, stamp
+                tar.addfile(member, io.BytesIO(data))
+        what = ", ".join(files)
+        done = self._call(name, f"writing {what} into",
                           lambda c: c.put_archive("/", buffer.getvalue()))
         if not done:
-            raise InputError(f"writing {path} into container {name} failed")
+            raise InputError(f"writing {what} into container {name} failed")
 
     def read_file(self, name: str, path: str) -> bytes | None:
         """The content of regular file ``path`` in container ``name``, None when missing."""

@@ -1,16 +1,25 @@
 """Bring one application of an environment to its plan: `env create` and `deploy` (recreate).
 
-Order: the environment's network and router (created once, shared by its applications), the
-database (baseline, then change scripts), then the replicas (each with its Server Spec written
-in before it starts), then the router's backend; done when every replica passes its health
-check through the router. A run that fails removes what it created (unless ``keep_failed``);
-a run killed half-way is converged by the next one (the lease of a dead runner is taken over,
-half-made containers are replaced).
+Order: the environment's network, the database (baseline, then change scripts), then the
+replicas (each with its Server Spec written in before it starts; started together), then the
+router's backend; done when every replica passes its health check through the router.
+
+The router is created once, shared by the environment's applications. A new environment's
+router is created with its final config while the replicas start, and started once they run
+(HAProxy resolves their names as it starts; its server-state file starts them down): no
+reload. Its front-door port is chosen beforehand, so the replicas' Server Spec names it. An
+existing router gets the backend through ``RouterContainer.apply``.
+
+A run that fails removes what it created (unless ``keep_failed``); a run killed half-way is
+converged by the next one (the lease of a dead runner is taken over, half-made containers are
+replaced).
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -39,9 +48,11 @@ from superspec.env.names import (
 )
 from superspec.env.serverspec import AppSpec, DatabaseState, Replica, ServerSpec, SplitPoint
 from superspec.errors import InputError
+from superspec.release.durations import seconds
 from superspec.router.config import Backend, Router, Server, Upstream, shared_host
 from superspec.router.container import RouterContainer
 from superspec.router.image import DEFAULT_TAG, build_router_image
+from superspec.spec.envmodels import Release
 
 Say = Callable[[str], None]
 
@@ -133,7 +144,8 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
                          "first")
     made = Made()
     try:
-        router, env_spec = _environment(engine, plan, made, say, lineage)
+        network = _network(engine, plan, made, lineage)
+        found = _running_router(engine, plan, lineage)
         current = engine.containers({ENV: plan.env, PROJECT: plan.project, ROLE: "app"})
         before = read_spec(engine, current[0].name) if current else None
         db = databases.target(plan)
@@ -147,24 +159,32 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
                     f"at version {result.schema_version}")
         if db is not None:
             db_state = databases.state(plan, db, databases.current(plan, db))
-        if before is not None and _unchanged(plan, current, before, image.id, db_state, router):
+        if found is not None and before is not None and _unchanged(
+                plan, current, before, image.id, db_state, *found):
             app = before.app(plan.project)
             assert app is not None
+            # as planned, and healthy: a run killed while it waited for the checks ends here
+            _wait_healthy(engine, found[0], plan, [c.name for c in current], timeout, say)
             return Outcome(plan.env, plan.project, "unchanged", plan.version,
-                           _front_port(router), [r.name for r in app.replicas], db_state)
+                           _front_port(found[0]), [r.name for r in app.replicas], db_state)
         previous = before.app(plan.project) if before is not None else None
         app = app_spec(plan, image.id, db_state, previous, lineage)
         for old in current:
             engine.remove_container(old.name)
         names = slot_names(plan.env, plan.project, plan.replicas, alternate=False)
-        header = env_spec.model_copy(update={"apps": [app]})
-        for name in names:
-            start_replica(engine, plan, name, header.encode(), secrets, db, made)
-        say(f"started {len(names)} replica(s) of {plan.project} {plan.version}")
-        route(router, plan, live=names)
-        _wait_healthy(engine, router, plan, names, timeout, say)
-        router_spec = read_spec(engine, router.name) or env_spec
-        engine.put_file(router.name, SERVER_SPEC_PATH, router_spec.with_app(app).encode())
+        if found is not None:
+            router, env_spec = found
+            start_replicas(engine, plan, names, env_spec.model_copy(update={"apps": [app]}),
+                           secrets, db, made)
+            say(f"started {len(names)} replica(s) of {plan.project} {plan.version}")
+            route(router, plan, live=names)
+            _wait_healthy(engine, router, plan, names, timeout, say)
+            # the router lists the new version once its replicas passed their checks
+            engine.put_file(router.name, SERVER_SPEC_PATH, env_spec.with_app(app).encode())
+        else:
+            router = _new_router(engine, plan, made, say, lineage, network, app, names,
+                                 secrets, db)
+            _wait_healthy(engine, router, plan, names, timeout, say)
     except BaseException:
         if not keep_failed:
             _remove(engine, made)
@@ -182,36 +202,67 @@ def secret_values(plan: AppPlan) -> dict[str, str]:
     return {name: os.environ[name] for name in plan.secrets}
 
 
+def _network(engine: DockerEngine, plan: AppPlan, made: Made, lineage: Lineage) -> str:
+    """The environment's network, created when missing."""
+    network = network_name(plan.env)
+    if engine.ensure_network(network, env_labels(plan.env, "network", parent=lineage.parent)):
+        made.network = network
+    return network
+
+
+def _header(plan: AppPlan, lineage: Lineage, port: int | None) -> ServerSpec:
+    """The environment's part of a Server Spec, for a router made now."""
+    return ServerSpec.model_validate({
+        "superspec": __version__, "environment": plan.env, "class": plan.env_class,
+        "engine": plan.engine, "network": network_name(plan.env),
+        "router": router_name(plan.env), "port": port, "parent": lineage.parent})
+
+
+def _running_router(engine: DockerEngine, plan: AppPlan, lineage: Lineage
+                    ) -> tuple[RouterContainer, ServerSpec] | None:
+    """The environment's router and the Server Spec it holds, when it runs; a router that
+    does not run is a half-made one: it is removed (and made again)."""
+    name = router_name(plan.env)
+    state = engine.container_state(name)
+    if state is None:
+        return None
+    if state.status != "running":
+        engine.remove_container(name)
+        return None
+    router = RouterContainer(engine, name)
+    spec = read_spec(engine, name) or _header(plan, lineage, plan.front_port)
+    if spec.port is None:  # a router made by a run killed before it wrote its port
+        spec = spec.model_copy(update={"port": router.address()[1]})
+    return router, spec
+
+
+def _router_parts(plan: AppPlan, lineage: Lineage
+                  ) -> tuple[Upstream | None, list[str], dict[str, str]]:
+    """A new router's upstream (a sub-environment's parent), networks and labels."""
+    parent = lineage.parent
+    upstream = None if parent is None else Upstream(router_name(parent), APP_PORT,
+                                                    hosts=lineage.fallback)
+    networks = [network_name(plan.env)] + ([network_name(parent)] if parent else [])
+    return upstream, networks, env_labels(plan.env, "proxy", parent=parent)
+
+
 def _environment(engine: DockerEngine, plan: AppPlan, made: Made, say: Say,
                  lineage: Lineage) -> tuple[RouterContainer, ServerSpec]:
     """The environment's network and router, created when missing (a router that is not
-    running is a half-made one: it is replaced)."""
-    parent = lineage.parent
-    network = network_name(plan.env)
-    if engine.ensure_network(network, env_labels(plan.env, "network", parent=parent)):
-        made.network = network
+    running is a half-made one: it is replaced). A router made here serves no backend yet:
+    the caller adds its application's (a reload)."""
+    network = _network(engine, plan, made, lineage)
+    found = _running_router(engine, plan, lineage)
+    if found is not None:
+        return found
     name = router_name(plan.env)
-    spec = ServerSpec.model_validate({
-        "superspec": __version__, "environment": plan.env, "class": plan.env_class,
-        "engine": plan.engine, "network": network, "router": name, "port": plan.front_port,
-        "parent": parent})
-    state = engine.container_state(name)
-    if state is not None and state.status == "running":
-        found = read_spec(engine, name)
-        if found is not None:
-            spec = found
-        return RouterContainer(engine, name), spec
-    if state is not None:
-        engine.remove_container(name)
-    upstream = None if parent is None else Upstream(router_name(parent), APP_PORT,
-                                                    hosts=lineage.fallback)
-    networks = [network] + ([network_name(parent)] if parent is not None else [])
+    spec = _header(plan, lineage, plan.front_port)
+    upstream, networks, labels = _router_parts(plan, lineage)
+    made.containers.append(name)
     router = RouterContainer.create(
         engine, Router(plan.env, port=APP_PORT, upstream=upstream), name=name,
         image=router_image(engine, plan), networks=networks, port=plan.front_port,
-        labels=env_labels(plan.env, "proxy", parent=parent),
-        files={SERVER_SPEC_PATH: spec.encode()}, aliases=lineage.fallback)
-    made.containers.append(name)
+        labels=labels, files={SERVER_SPEC_PATH: spec.encode()}, aliases=lineage.fallback)
     port = router.address()[1]
     spec = spec.model_copy(update={"port": port})  # the engine chose it when none was given
     engine.put_file(name, SERVER_SPEC_PATH, spec.encode())
@@ -219,8 +270,64 @@ def _environment(engine: DockerEngine, plan: AppPlan, made: Made, say: Say,
     return router, spec
 
 
+def _new_router(engine: DockerEngine, plan: AppPlan, made: Made, say: Say, lineage: Lineage,
+                network: str, app: AppSpec, names: list[str], secrets: dict[str, str],
+                db: Target | None) -> RouterContainer:
+    """A new environment's replicas and router: the router created with its final config (the
+    application's backend) while the replicas are created and started, then started itself.
+    Its front-door port is chosen first, so the replicas' Server Spec names it; the router
+    holds the same Server Spec (a run that fails removes the router; one killed before the
+    replicas passed their checks is finished by the next, which waits for them)."""
+    name = router_name(plan.env)
+    port = plan.front_port or free_port()
+    spec = _header(plan, lineage, port).model_copy(update={"apps": [app]})
+    upstream, networks, labels = _router_parts(plan, lineage)
+    model = routed(Router(plan.env, port=APP_PORT, upstream=upstream), plan, live=names)
+    image = router_image(engine, plan)
+
+    def create(chosen: int | None, start: bool) -> RouterContainer:
+        return RouterContainer.create(
+            engine, model, name=name, image=image, networks=networks, port=chosen,
+            labels=labels, files={SERVER_SPEC_PATH: spec.encode()}, aliases=lineage.fallback,
+            start=start)
+
+    made.containers.append(name)
+    created: list[RouterContainer] = []
+    together([lambda: created.append(create(port, start=False))] + replica_starts(
+        engine, plan, names, spec, secrets, db, made))
+    say(f"started {len(names)} replica(s) of {plan.project} {plan.version}")
+    router = created[0]
+    try:
+        router.start()
+    except InputError as exc:
+        if plan.front_port is not None or not _port_taken(str(exc)):
+            raise
+        # the port chosen a moment ago was taken meanwhile: the engine chooses another, and
+        # the replicas' Server Spec is written again with it
+        engine.remove_container(name)
+        router = create(None, start=True)
+        spec = spec.model_copy(update={"port": router.address()[1]})
+        for holder in [name, *names]:
+            engine.put_file(holder, SERVER_SPEC_PATH, spec.encode())
+    say(f"environment {plan.env}: network {network}, router {name} on "
+        f"127.0.0.1:{router.address()[1]}")
+    return router
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_taken(message: str) -> bool:
+    return "address already in use" in message or "port is already allocated" in message
+
+
 def _unchanged(plan: AppPlan, current: list[Any], before: ServerSpec, image_id: str,
-               db_state: DatabaseState | None, router: RouterContainer) -> bool:
+               db_state: DatabaseState | None, router: RouterContainer,
+               env_spec: ServerSpec) -> bool:
     app = before.app(plan.project)
     if app is None or len(current) != plan.replicas:
         return False
@@ -230,6 +337,12 @@ def _unchanged(plan: AppPlan, current: list[Any], before: ServerSpec, image_id: 
                                                           plan.config_digest):
         return False
     if db_state is not None and app.database != db_state:
+        return False
+    # the router lists a new version once its replicas passed their checks (a new
+    # environment's router from the start): a deploy killed before that is done again
+    listed = env_spec.app(plan.project)
+    if listed is None or (listed.version, listed.config_digest) != (app.version,
+                                                                    app.config_digest):
         return False
     model = router.router()
     names = {c.name for c in current}
@@ -265,22 +378,72 @@ def start_replica(engine: DockerEngine, plan: AppPlan, name: str, spec: bytes,
             mounts.append(Mount(str(folder), DB_MOUNT))
     labels = env_labels(plan.env, "app", plan.project) | {
         VERSION: plan.version, SPEC_DIGEST: plan.spec_digest}
+    made.containers.append(name)  # removing one that was never made does nothing
     engine.create_container(plan.image, name, networks=[network_name(plan.env)],
                             aliases=[plan.project], labels=labels, ports={},
                             environment=variables, mounts=mounts)
-    made.containers.append(name)
     engine.put_file(name, SERVER_SPEC_PATH, spec)
     engine.start_container(name)
 
 
-def route(router: RouterContainer, plan: AppPlan, live: list[str],
-          spare: tuple[str, ...] = ()) -> None:
-    """The project's backend: the ``live`` replicas ready, the ``spare`` ones (running, a
-    release's new version) listed with weight 0 until the release moves traffic to them. Every
-    replica slot and its alternate is listed (the unused ones in maintenance), so a release,
-    which starts its new version under the alternate names, changes weights and states only:
-    the router never reloads under its clients."""
-    model = router.router()
+def replica_starts(engine: DockerEngine, plan: AppPlan, names: list[str], spec: ServerSpec,
+                   secrets: dict[str, str], db: Target | None, made: Made
+                   ) -> list[Callable[[], None]]:
+    data = spec.encode()
+
+    def starter(name: str) -> Callable[[], None]:
+        return lambda: start_replica(engine, plan, name, data, secrets, db, made)
+
+    return [starter(name) for name in names]
+
+
+def start_replicas(engine: DockerEngine, plan: AppPlan, names: list[str], spec: ServerSpec,
+                   secrets: dict[str, str], db: Target | None, made: Made) -> None:
+    """Create, fill in and start the replicas ``names``, together."""
+    together(replica_starts(engine, plan, names, spec, secrets, db, made))
+
+
+def together(calls: list[Callable[[], None]]) -> None:
+    """Run ``calls`` at the same time (threads: each mostly waits on the engine); when all are
+    done, raise the first failure."""
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], None]) -> None:
+        try:
+            call()
+        except BaseException as exc:  # raised in the caller's thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,), daemon=True) for call in calls[1:]]
+    for thread in threads:
+        thread.start()
+    if calls:
+        run(calls[0])
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def health_checks(plan: AppPlan) -> dict[str, int]:
+    """The router's health-check settings of the application: ``environments.<env>.release.
+    health`` (interval, timeout, healthyAfter), its defaults when the spec says none."""
+    health = (plan.release or Release()).health
+    return {"check_interval_ms": _milliseconds(health.interval),
+            "check_timeout_ms": _milliseconds(health.timeout), "rise": health.healthy_after}
+
+
+def _milliseconds(duration: str) -> int:
+    return round(seconds(duration) * 1000)
+
+
+def routed(model: Router, plan: AppPlan, live: list[str], spare: tuple[str, ...] = ()
+           ) -> Router:
+    """``model`` with the project's backend: the ``live`` replicas ready, the ``spare`` ones
+    (running, a release's new version) listed with weight 0 until the release moves traffic
+    to them. Every replica slot and its alternate is listed (the unused ones in maintenance),
+    so a release, which starts its new version under the alternate names, changes weights and
+    states only: the router never reloads under its clients."""
     hosts = (shared_host(plan.project, plan.env), plan.project.lower())
     slots = [name for index in range(1, plan.replicas + 1)
              for name in (replica_name(plan.env, plan.project, index),
@@ -295,11 +458,18 @@ def route(router: RouterContainer, plan: AppPlan, live: list[str],
         return Server(name, plan.port, weight=0, state="maint")
 
     servers = tuple(server(name) for name in slots)
-    backend = Backend(plan.project, hosts=hosts, servers=servers, health_path=plan.health)
+    backend = Backend(plan.project, hosts=hosts, servers=servers, health_path=plan.health,
+                      **health_checks(plan))
     backends = tuple(b for b in model.backends if b.name != plan.project) + (backend,)
     # the first application is what the plain port answers
     default = model.default_backend or plan.project
-    router.apply(replace(model, backends=backends, default_backend=default))
+    return replace(model, backends=backends, default_backend=default)
+
+
+def route(router: RouterContainer, plan: AppPlan, live: list[str],
+          spare: tuple[str, ...] = ()) -> None:
+    """The router made to serve the project's backend (see ``routed``)."""
+    router.apply(routed(router.router(), plan, live, spare))
 
 
 def _wait_healthy(engine: DockerEngine, router: RouterContainer, plan: AppPlan,

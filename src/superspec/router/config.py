@@ -19,6 +19,9 @@ MODEL_PATH = "/usr/local/etc/haproxy/router.json"
 STATE_PATH = "/var/lib/haproxy/server-state"
 STATES = ("ready", "drain", "maint")
 MAX_WEIGHT = 256
+MAX_CHECK_MS = 86_400_000  # a day: the longest check interval or timeout
+MAX_RISE = 1000
+FAST_CHECK_MS = 200  # the check interval of a server coming up or going down
 UPSTREAM_BACKEND = "superspec-upstream"  # the generated backend of the fallback upstream
 UPSTREAM_SERVER = "parent"
 
@@ -78,12 +81,19 @@ class Server:
 
 @dataclass(frozen=True)
 class Backend:
-    """An application: the Host headers that select it, its health path and its replicas."""
+    """An application: the Host headers that select it, its health path, its replicas and its
+    health checks: one every ``check_interval_ms`` while a server is up (every 200 ms, or the
+    interval when shorter, while it comes up or goes down), each answer within
+    ``check_timeout_ms`` (None: HAProxy's default, the interval), and ``rise`` passing checks
+    in a row before a server gets traffic."""
 
     name: str
     hosts: tuple[str, ...] = ()
     servers: tuple[Server, ...] = ()
     health_path: str = "/healthz"
+    check_interval_ms: int = 1000
+    check_timeout_ms: int | None = None
+    rise: int = 3
 
     def __post_init__(self) -> None:
         where = f"backends[{self.name!r}]"
@@ -96,6 +106,10 @@ class Backend:
             raise InputError(
                 f"router {where}.health_path: {self.health_path!r} is not a valid path: '/' "
                 "then only letters, digits and '-', '_', '.', '~', '/', '?', '=', '&'")
+        _check_int(self.check_interval_ms, f"{where}.check_interval_ms", 1, MAX_CHECK_MS)
+        if self.check_timeout_ms is not None:
+            _check_int(self.check_timeout_ms, f"{where}.check_timeout_ms", 1, MAX_CHECK_MS)
+        _check_int(self.rise, f"{where}.rise", 1, MAX_RISE)
         names = [server.name for server in self.servers]
         for server in self.servers:
             server.check(f"{where}.servers[{server.name!r}]")
@@ -190,7 +204,8 @@ class Router:
         """Everything but weights and states: when it changes, HAProxy must load a new config
         (a reload); weights and states change through the runtime API."""
         return (self.env, self.port, self.stats_port, self.default_backend, self.upstream,
-                tuple((b.name, b.hosts, b.health_path,
+                tuple((b.name, b.hosts, b.health_path, b.check_interval_ms,
+                       b.check_timeout_ms, b.rise,
                        tuple((s.name, s.port, s.host) for s in b.servers))
                       for b in self.backends))
 
@@ -203,6 +218,8 @@ class Router:
              "hosts": list(self.upstream.hosts)},
             "backends": [
                 {"name": b.name, "hosts": list(b.hosts), "health_path": b.health_path,
+                 "check_interval_ms": b.check_interval_ms,
+                 "check_timeout_ms": b.check_timeout_ms, "rise": b.rise,
                  "servers": [{"name": s.name, "port": s.port, "weight": s.weight,
                               "state": s.state} | ({"host": s.host} if s.host else {})
                              for s in b.servers]}
@@ -218,14 +235,18 @@ class Router:
         backends = []
         for index, item in enumerate(_list(top.get("backends", []), "backends")):
             where = f"backends[{index}]"
-            raw = _fields(item, where, {"name"}, {"hosts", "health_path", "servers"})
+            raw = _fields(item, where, {"name"}, {"hosts", "health_path", "servers",
+                                                  "check_interval_ms", "check_timeout_ms",
+                                                  "rise"})
             servers = tuple(
                 Server(**_fields(s, f"{where}.servers[{i}]", {"name", "port"},
                                  {"weight", "state", "host"}))
                 for i, s in enumerate(_list(raw.get("servers", []), f"{where}.servers")))
             backends.append(Backend(
                 name=raw["name"], hosts=tuple(_list(raw.get("hosts", []), f"{where}.hosts")),
-                servers=servers, health_path=raw.get("health_path", "/healthz")))
+                servers=servers, health_path=raw.get("health_path", "/healthz"),
+                check_interval_ms=raw.get("check_interval_ms", 1000),
+                check_timeout_ms=raw.get("check_timeout_ms"), rise=raw.get("rise", 3)))
         return cls(
             env=top["env"], backends=tuple(backends), port=top.get("port", 8080),
             stats_port=top.get("stats_port", 9999), default_backend=top.get("default_backend"),
@@ -303,10 +324,20 @@ defaults
     load-server-state-from-file global
 """
 
-# a server that is up is checked every second; one coming up (or down) every 200 ms, so a new
-# replica passes its three checks in well under a second
-_DEFAULT_SERVER = ("    default-server inter 1s fastinter 200ms downinter 200ms fall 2 rise 3 "
-                   "resolvers docker resolve-prefer ipv4 init-addr last,libc,none\n")
+
+
+def _duration(ms: int) -> str:
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _default_server(interval_ms: int = 1000, rise: int = 3) -> str:
+    """A server that is up is checked every ``interval_ms``; one coming up (or down) every
+    200 ms (or the interval when shorter), so a new replica passes its ``rise`` checks
+    quickly."""
+    fast = _duration(min(FAST_CHECK_MS, interval_ms))
+    return (f"    default-server inter {_duration(interval_ms)} fastinter {fast} downinter {fast} "
+            f"fall 2 rise {rise} resolvers docker resolve-prefer ipv4 "
+            "init-addr last,libc,none\n")
 
 
 def render(router: Router) -> str:
@@ -331,8 +362,10 @@ def render(router: Router) -> str:
         out += [f"\nbackend {backend.name}\n",
                 "    balance roundrobin\n",
                 f"    option httpchk GET {backend.health_path}\n",
-                "    http-check expect status 200-399\n",
-                _DEFAULT_SERVER]
+                "    http-check expect status 200-399\n"]
+        if backend.check_timeout_ms is not None:
+            out.append(f"    timeout check {_duration(backend.check_timeout_ms)}\n")
+        out.append(_default_server(backend.check_interval_ms, backend.rise))
         for server in backend.servers:
             # a name unknown to Docker's DNS (an unused slot) would block HAProxy's start on
             # the C library's lookup, forwarded to unreachable upstream resolvers: resolved at
@@ -346,6 +379,6 @@ def render(router: Router) -> str:
                        f"weight {server.weight}{disabled}{init}\n")
     if router.upstream is not None:
         up = router.upstream
-        out += [f"\nbackend {UPSTREAM_BACKEND}\n", _DEFAULT_SERVER,
+        out += [f"\nbackend {UPSTREAM_BACKEND}\n", _default_server(),
                 f"    server {UPSTREAM_SERVER} {up.host}:{up.port}\n"]
     return "".join(out)

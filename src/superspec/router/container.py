@@ -1,19 +1,24 @@
 """A router container's lifecycle through the engine adapter.
 
-Files are written into the container atomically: the new content goes to a temp name beside the
-target, a config is checked with ``haproxy -c``, then ``mv`` renames it into place. Weights and
-states change through the runtime API; HAProxy loads a new config (a master-worker reload,
-SIGUSR2) only when backends or servers change. After every change the running state is
-persisted: the config is re-rendered with the new weights and states, ``show servers state`` is
-written to the server-state file, and the model is written beside the config, so a restarted
-router comes back with what was last set.
+Files are written into the container atomically: the new contents go, in one archive, to a
+staging directory beside their targets, a config is checked with ``haproxy -c``, then ``mv``
+renames them into place (one ``mv`` per directory). Weights and states change through the
+runtime API; HAProxy loads a new config (a master-worker reload, SIGUSR2) only when backends,
+servers or health checks change. After every change the running state is persisted: the config
+is re-rendered with the new weights and states, ``show servers state`` is written to the
+server-state file, and the model is written beside the config, so a restarted router comes
+back with what was last set.
+
+A handle keeps the model it read or set (one read per operation, under the environment's
+lease) and the config it installed, so it neither reads the model back nor checks and writes
+an unchanged config again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from superspec.engine.docker import DockerEngine
@@ -36,6 +41,9 @@ from superspec.router.wait import wait_for
 LABEL_ENV = "io.superspec.env"
 LABEL_ROLE = "io.superspec.role"
 HEALTHY = ("UP", "DRAIN", "NOLB")  # `show stat` statuses of a server whose checks pass
+STAGING = ".new"  # the directory beside a target its new content is written to
+LOAD_POLL = 0.02  # seconds between probes while HAProxy starts or reloads
+HEALTH_POLL = 0.025  # seconds between probes while servers come up
 
 
 @dataclass(frozen=True)
@@ -53,19 +61,23 @@ class RouterContainer:
     def __init__(self, engine: DockerEngine, name: str, timeout: float = 30.0) -> None:
         self.engine, self.name, self.timeout = engine, check_name(name, "container name"), timeout
         self._runtime: RuntimeClient | None = None  # found once; a restart finds it again
+        self._model: Router | None = None  # as read from the container or last set
+        self._installed: bytes | None = None  # the config this handle wrote into place
+        self._checked: bytes | None = None  # the last config `haproxy -c` accepted
 
     @classmethod
     def create(cls, engine: DockerEngine, router: Router, *, name: str, image: str,
                networks: Sequence[str], port: int | None = None,
                labels: Mapping[str, str] | None = None, timeout: float = 30.0,
                files: Mapping[str, bytes] | None = None,
-               aliases: Sequence[str] = ()) -> RouterContainer:
+               aliases: Sequence[str] = (), start: bool = True) -> RouterContainer:
         """Create and start the router: on ``networks`` (the first one is the environment's),
         its frontend published on 127.0.0.1:``port`` (None: any free port) and its runtime API
         on a free 127.0.0.1 port. Every server starts as down: it gets traffic only after its
         health check has passed ``rise`` times. ``files`` are written into it before it
         starts; ``aliases`` are more names it answers to on the first network (a sub-environment's
-        router stands in for the applications it falls back to the parent for)."""
+        router stands in for the applications it falls back to the parent for). With ``start``
+        false it is created but not started (see ``start``)."""
         handle = cls(engine, name, timeout)
         engine.create_container(
             image, handle.name, networks=networks,
@@ -73,28 +85,44 @@ class RouterContainer:
             ports={router.port: port, router.stats_port: None}, stop_signal="SIGUSR1",
             aliases=aliases)
         try:
-            engine.put_file(handle.name, CONFIG_PATH, render(router).encode())
-            engine.put_file(handle.name, STATE_PATH, _fresh_state(router, set()).encode())
-            engine.put_file(handle.name, MODEL_PATH, _model_json(router))
-            for path, data in (files or {}).items():  # e.g. the environment's Server Spec
-                engine.put_file(handle.name, path, data)
-            engine.start_container(handle.name)
-            handle._wait_loaded(router, previous_pid=None)
-            handle._sync(router)
-            handle._persist(router)
+            config = render(router).encode()
+            # the config, a state file starting every server down and the model, plus e.g.
+            # the environment's Server Spec: one archive
+            engine.put_files(handle.name, {
+                CONFIG_PATH: config, STATE_PATH: _fresh_state(router, set()).encode(),
+                MODEL_PATH: _model_json(router), **(files or {})})
+            handle._model, handle._installed = router, config
+            if start:
+                handle.start()
         except BaseException:
             engine.remove_container(handle.name)
             raise
         return handle
 
+    def start(self) -> None:
+        """Start a router created with ``start=False`` and wait until HAProxy serves its
+        servers. The files written before the start are what runs, so there is nothing to
+        persist unless a server's state needed a runtime change (``drain`` has no config
+        keyword). The names of its servers must resolve by now: start their containers
+        first. On failure the container stays: the caller removes it."""
+        model = self.router()
+        self.engine.start_container(self.name)
+        self._wait_loaded(model, previous_pid=None)
+        with self._changing():
+            if self._sync(model):
+                self._persist(model)
+
     # --- reading ---------------------------------------------------------------------------
 
     def router(self) -> Router:
-        """The router as last set (read from the container, not from a local file)."""
-        data = self.engine.read_file(self.name, MODEL_PATH)
-        if data is None:
-            raise InputError(f"container {self.name} holds no {MODEL_PATH}: not a router")
-        return Router.from_dict(json.loads(data))
+        """The router as last set: read from the container (not from a local file) the first
+        time, then as this handle last set it."""
+        if self._model is None:
+            data = self.engine.read_file(self.name, MODEL_PATH)
+            if data is None:
+                raise InputError(f"container {self.name} holds no {MODEL_PATH}: not a router")
+            self._model = Router.from_dict(json.loads(data))
+        return self._model
 
     def runtime(self) -> RuntimeClient:
         """A client of the runtime API, at the port published now (it may change on restart,
@@ -125,7 +153,7 @@ class RouterContainer:
             return True if all(status.get(pair) in HEALTHY for pair in wanted) else None
 
         wait_for(f"servers {_pairs(wanted)} of router {self.name} to pass their health checks",
-                 probe, timeout or self.timeout)
+                 probe, timeout or self.timeout, interval=HEALTH_POLL)
 
     # --- changing --------------------------------------------------------------------------
 
@@ -133,37 +161,44 @@ class RouterContainer:
                     model: Router | None = None) -> None:
         """Set the weights of (backend, server) pairs through the runtime API in one exchange
         (rises first), then persist. ``model``: the router as just read, if the caller has it."""
-        before = model or self.router()
-        after = before
-        for (backend, server), weight in weights.items():
-            after = after.with_server(backend, server, weight=check_weight(weight, "weight"))
-        runtime = self.runtime()
-        runtime.set_weights([(b, s, w) for (b, s), w in _raises_first(before, weights)])
-        self._persist(after, runtime)
+        with self._changing():
+            before = model or self.router()
+            after = before
+            for (backend, server), weight in weights.items():
+                after = after.with_server(backend, server,
+                                          weight=check_weight(weight, "weight"))
+            runtime = self.runtime()
+            runtime.set_weights([(b, s, w) for (b, s), w in _raises_first(before, weights)])
+            self._persist(after, runtime)
 
     def set_weight(self, backend: str, server: str, weight: int) -> None:
         self.set_weights({(backend, server): weight})
 
     def set_state(self, backend: str, server: str, state: str) -> None:
         """Set a server's state (ready, drain, maint) through the runtime API, then persist."""
-        model = self.router().with_server(backend, server, state=check_state(state, "state"))
-        runtime = self.runtime()
-        runtime.set_state(backend, server, state)
-        self._persist(model, runtime)
+        with self._changing():
+            model = self.router().with_server(backend, server,
+                                              state=check_state(state, "state"))
+            runtime = self.runtime()
+            runtime.set_state(backend, server, state)
+            self._persist(model, runtime)
 
     def apply(self, desired: Router) -> Applied:
-        """Make the router ``desired``: a reload when backends or servers changed, runtime
-        changes for weights and states; then persist."""
-        current = self.router()
-        if desired.env != current.env:
-            raise InputError(f"router {self.name} serves environment {current.env!r}, "
-                             f"not {desired.env!r}")
-        reloaded = desired.structure() != current.structure()
-        if reloaded:
-            self._reload(desired)
-        changes = self._sync(desired)
-        self._persist(desired)
-        return Applied(reloaded=reloaded, changes=tuple(changes))
+        """Make the router ``desired``: a reload when backends, servers or health checks
+        changed, runtime changes for weights and states; then persist (nothing to persist when
+        nothing changed)."""
+        with self._changing():
+            current = self.router()
+            if desired.env != current.env:
+                raise InputError(f"router {self.name} serves environment {current.env!r}, "
+                                 f"not {desired.env!r}")
+            reloaded = desired.structure() != current.structure()
+            if reloaded:
+                self._reload(desired)
+            changes = self._sync(desired)
+            if reloaded or changes or desired != current:
+                self._persist(desired)
+            return Applied(reloaded=reloaded, changes=tuple(changes))
 
     def restart(self) -> None:
         """Restart the container (state saved first); wait until HAProxy is back."""
@@ -171,7 +206,7 @@ class RouterContainer:
         # not running: the state file written after the last change is what it restarts with
         with contextlib.suppress(RuntimeUnavailable):
             state = paired_state(model, self.runtime().show_servers_state())
-            self._write(STATE_PATH, state.encode())
+            self._install({STATE_PATH: state.encode()})
         self.engine.restart_container(self.name)
         self._wait_loaded(model, previous_pid=None)
         self._sync(model)
@@ -190,26 +225,63 @@ class RouterContainer:
                                      f"port {port} published on 127.0.0.1")
         return state.ports[port]
 
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """A change that fails half-way leaves the container's files unknown: read them
+        again next time."""
+        try:
+            yield
+        except BaseException:
+            self._model = self._installed = None
+            raise
+
     def _write(self, path: str, data: bytes, check: bool = False) -> None:
-        directory, _, filename = path.rpartition("/")
-        temp = f"{directory}/.{filename}.new"
-        self.engine.put_file(self.name, temp, data)
-        if check:
-            code, output = self.engine.exec_in(self.name, ["haproxy", "-c", "-f", temp])
+        """Write one file into place (checked with ``haproxy -c`` first when ``check``)."""
+        self._install({path: data}, checked=(path,) if check else ())
+
+    def _install(self, files: Mapping[str, bytes],
+                 checked: Iterable[str] = (CONFIG_PATH,)) -> None:
+        """Write ``files`` (path -> content) into place: all staged in one archive, those of
+        ``checked`` (the config) checked with ``haproxy -c`` unless these very bytes passed
+        already, then renamed, one ``mv`` per directory (the model, beside the config,
+        last)."""
+        staged: dict[str, str] = {}
+        for path in files:
+            directory, _, filename = path.rpartition("/")
+            staged[path] = f"{directory}/{STAGING}/{filename}"
+        self.engine.put_files(self.name, {staged[path]: data for path, data in files.items()})
+        for path in checked:
+            if path not in files or files[path] == self._checked:
+                continue
+            code, output = self.engine.exec_in(self.name, ["haproxy", "-c", "-f", staged[path]])
             if code != 0:
                 raise InputError(f"router {self.name}: HAProxy refused the new config "
                                  f"(haproxy -c exit {code}):\n{output.strip()}")
-        code, output = self.engine.exec_in(self.name, ["mv", "-f", temp, path])
-        if code != 0:
-            raise InputError(f"router {self.name}: renaming {temp} to {path} failed "
-                             f"(exit {code}): {output.strip()}")
+            self._checked = files[path]
+        config = files.get(CONFIG_PATH)
+        by_directory: dict[str, list[str]] = {}
+        for path in sorted(files, key=lambda p: p == MODEL_PATH):
+            by_directory.setdefault(path.rpartition("/")[0], []).append(path)
+        for directory, paths in sorted(by_directory.items(),
+                                       key=lambda item: MODEL_PATH in item[1]):
+            code, output = self.engine.exec_in(
+                self.name, ["mv", "-f", *(staged[p] for p in paths), directory + "/"])
+            if code != 0:
+                raise InputError(f"router {self.name}: renaming {', '.join(paths)} into place "
+                                 f"failed (exit {code}): {output.strip()}")
+        if config is not None:
+            self._installed = config
 
     def _persist(self, model: Router, runtime: RuntimeClient | None = None) -> None:
-        """Config with the current weights, the server-state file, then the model."""
+        """Config with the current weights (when it differs from the one in place), the
+        server-state file, then the model."""
         state = paired_state(model, (runtime or self.runtime()).show_servers_state())
-        self._write(CONFIG_PATH, render(model).encode(), check=True)
-        self._write(STATE_PATH, state.encode())
-        self._write(MODEL_PATH, _model_json(model))
+        files = {STATE_PATH: state.encode(), MODEL_PATH: _model_json(model)}
+        config = render(model).encode()
+        if config != self._installed:
+            files[CONFIG_PATH] = config
+        self._install(files)
+        self._model = model
 
     def _reload(self, desired: Router) -> None:
         runtime = self.runtime()
@@ -217,8 +289,7 @@ class RouterContainer:
         known = {(s.backend, s.server) for s in runtime.servers_state()}
         state = (paired_state(desired, runtime.show_servers_state())
                  + _fresh_state(desired, known, header=False))
-        self._write(CONFIG_PATH, render(desired).encode(), check=True)
-        self._write(STATE_PATH, state.encode())
+        self._install({CONFIG_PATH: render(desired).encode(), STATE_PATH: state.encode()})
         self.engine.signal_container(self.name, "SIGUSR2")
         self._wait_loaded(desired, previous_pid=pid)
 
@@ -239,7 +310,8 @@ class RouterContainer:
 
         what = f"router {self.name} to serve {_pairs(expected) or 'no servers'}"
         try:
-            wait_for(what + (" after a reload" if previous_pid else ""), probe, self.timeout)
+            wait_for(what + (" after a reload" if previous_pid else ""), probe, self.timeout,
+                     interval=LOAD_POLL)
         except _Stopped as exc:
             raise InputError(str(exc)) from None
         except InputError as exc:
