@@ -32,6 +32,7 @@ from superspec.env.apply import (
     _environment,
     _remove,
     app_spec,
+    health_checks,
     read_spec,
     secret_values,
 )
@@ -48,6 +49,7 @@ from superspec.env.names import (
     VERSION,
     env_labels,
     network_name,
+    router_name,
     slot_names,
 )
 from superspec.env.serverspec import AppSpec, DatabaseState, Replica, ServerSpec
@@ -60,8 +62,38 @@ from superspec.spec.envmodels import Release
 FAILED_UPDATE = ("rollback_started", "rollback_completed", "rollback_paused", "paused")
 
 
-def service_name(env: str, project: str) -> str:
-    return f"ss-{env}-{project}"
+def service_name(env: str, project: str, alternate: bool = False) -> str:
+    """The application's service; a blue-green or canary release starts the new version as
+    the alternate service (``...-next``, or back to the plain name), beside the stable one."""
+    return f"ss-{env}-{project}" + ("-next" if alternate else "")
+
+
+def live_service(swarm: SwarmEngine, env: str, project: str) -> str:
+    """The service that serves ``project`` now: the one of its two names that exists (the
+    plain name when none does). While a release runs both exist: the router's Server Spec
+    names the stable one."""
+    names = [service_name(env, project, alternate) for alternate in (False, True)]
+    found = [name for name in names if swarm.service_state(name) is not None]
+    if len(found) == 1:
+        return found[0]
+    listed = read_spec(swarm, router_name(env)) if found else None
+    app = listed.app(project) if listed is not None else None
+    if app is not None and app.replicas:
+        owner = service_of_task(app.replicas[0].name)
+        if owner in names:
+            return owner
+    return names[0]
+
+
+def service_of_task(task: str) -> str:
+    """``ss-env-shop-next.2`` -> ``ss-env-shop-next``."""
+    return task.rpartition(".")[0]
+
+
+def slot_servers(env: str, project: str, service: str, replicas: int) -> list[str]:
+    """The router's servers of ``service``'s replica slots: the slot names of a replica on a
+    plain engine (``ss-<env>-<project>-<n>``, ``...-<n>-next`` for the alternate service)."""
+    return slot_names(env, project, replicas, alternate=service.endswith("-next"))
 
 
 def task_names(service: str, replicas: int) -> list[str]:
@@ -98,7 +130,7 @@ def _up(swarm: SwarmEngine, plan: AppPlan, *, timeout: float, keep_failed: bool,
         raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
                          "first")
     made = MadeHere()
-    service = service_name(plan.env, plan.project)
+    service = live_service(swarm, plan.env, plan.project)
     try:
         network = network_name(plan.env)
         if swarm.ensure_overlay(network, env_labels(plan.env, "network")):
@@ -119,7 +151,7 @@ def _up(swarm: SwarmEngine, plan: AppPlan, *, timeout: float, keep_failed: bool,
             db_state = databases.state(plan, db, databases.current(plan, db))
         names = task_names(service, plan.replicas)
         if current is not None and before is not None and _unchanged(
-                swarm, plan, current, before, image.id, db_state, router):
+                swarm, plan, service, current, before, image.id, db_state, router):
             return Outcome(plan.env, plan.project, "unchanged", plan.version,
                            router.address()[1], names, db_state)
         previous = before.app(plan.project) if before is not None else None
@@ -128,15 +160,15 @@ def _up(swarm: SwarmEngine, plan: AppPlan, *, timeout: float, keep_failed: bool,
             Replica(name=n, endpoint=f"http://tasks.{service}:{plan.port}") for n in names]})
         config = spec_config(swarm, plan, env_spec.model_copy(update={"apps": [app]}), made)
         spec = service_definition(plan, secrets, db, config,
-                                  swarm.image_has_healthcheck(plan.image))
+                                  swarm.image_has_healthcheck(plan.image), service)
         if current is None:
             swarm.create_service(spec)
             made.services.append(service)
         else:
             swarm.update_service(spec)
         say(f"service {service}: {plan.replicas} task(s) of {plan.project} {plan.version}")
-        route(router, plan)
-        wait_converged(swarm, router, plan, config, timeout, say,
+        route(router, plan, service)
+        wait_converged(swarm, router, plan, config, timeout, say, service=service,
                        stale=current.update_started if current is not None else "")
         router_spec = read_spec(swarm, router.name) or env_spec
         swarm.put_file(router.name, SERVER_SPEC_PATH, router_spec.with_app(app).encode())
@@ -172,10 +204,11 @@ def settings(plan: AppPlan) -> Release:
 
 
 def service_definition(plan: AppPlan, secrets: dict[str, str], db: Any, config: str,
-             own_health: bool) -> ServiceSpec:
-    """The service: the app's variables, secrets and DATABASE_URL as environment variables
-    (never in labels or the config), the Server Spec config, a health check of app.health
-    (unless the image has its own) and swarm's update config from the release settings."""
+                       own_health: bool, service: str | None = None) -> ServiceSpec:
+    """The service (``service``, default the plain name): the app's variables, secrets and
+    DATABASE_URL as environment variables (never in labels or the config), the Server Spec
+    config, a health check of app.health (unless the image has its own) and swarm's update
+    config from the release settings."""
     variables = dict(plan.variables) | secrets
     mounts: list[Mount] = []
     if db is not None:
@@ -198,7 +231,8 @@ def service_definition(plan: AppPlan, secrets: dict[str, str], db: Any, config: 
     labels = env_labels(plan.env, "app", plan.project) | {
         VERSION: plan.version, SPEC_DIGEST: plan.spec_digest}
     return ServiceSpec(
-        name=service_name(plan.env, plan.project), image=plan.image, replicas=plan.replicas,
+        name=service or service_name(plan.env, plan.project), image=plan.image,
+        replicas=plan.replicas,
         network=network_name(plan.env), labels=labels,
         container_labels=env_labels(plan.env, "task", plan.project),
         environment=variables, aliases=(plan.project,), mounts=tuple(mounts),
@@ -206,28 +240,43 @@ def service_definition(plan: AppPlan, secrets: dict[str, str], db: Any, config: 
         stop_grace=float(release.drain_seconds))
 
 
-def route(router: RouterContainer, plan: AppPlan) -> None:
-    """The project's backend: one server per replica slot, each resolving ``tasks.<service>``
-    (HAProxy gives every slot a different task)."""
+def route(router: RouterContainer, plan: AppPlan, live: str, spare: str | None = None,
+          live_replicas: int | None = None) -> None:
+    """The project's backend: one server per replica slot of each of the two services, each
+    resolving ``tasks.<service>`` (HAProxy gives every slot of a service a different task).
+    The ``live`` service's servers are ready; the ``spare`` one's (a release's new version)
+    are listed with weight 0 until the release moves traffic to them; the other name's are in
+    maintenance. Both services' slots are listed from the start, so a release changes weights
+    and states only: the router never reloads under its clients."""
     model = router.router()
-    host = f"tasks.{service_name(plan.env, plan.project)}"
+    ready = set(slot_servers(plan.env, plan.project, live, live_replicas or plan.replicas))
+    waiting = set(slot_servers(plan.env, plan.project, spare, plan.replicas) if spare else ())
+    count = max(plan.replicas, live_replicas or 0)
+    servers = []
+    for alternate in (False, True):
+        host = f"tasks.{service_name(plan.env, plan.project, alternate)}"
+        for name in slot_names(plan.env, plan.project, count, alternate):
+            if name in ready:
+                servers.append(Server(name, plan.port, host=host))
+            elif name in waiting:
+                servers.append(Server(name, plan.port, weight=0, host=host))
+            else:
+                servers.append(Server(name, plan.port, weight=0, state="maint", host=host))
     backend = Backend(plan.project, hosts=(shared_host(plan.project, plan.env),
                                            plan.project.lower()),
-                      servers=tuple(Server(n, plan.port, host=host) for n in
-                                    slot_names(plan.env, plan.project, plan.replicas, False)),
-                      health_path=plan.health)
+                      servers=tuple(servers), health_path=plan.health, **health_checks(plan))
     backends = tuple(b for b in model.backends if b.name != plan.project) + (backend,)
     router.apply(replace(model, backends=backends,
                          default_backend=model.default_backend or plan.project))
 
 
 def pending(swarm: SwarmEngine, router: RouterContainer, plan: AppPlan, config: str,
-            stale: str = "") -> str | None:
+            stale: str = "", service: str | None = None) -> str | None:
     """What the service still waits for (None: converged): every slot a running task with
     ``config``, no other task running, and the router's servers on exactly those tasks, all
     passing their health checks. An update status of the update begun at ``stale`` is an
-    earlier one's: not this change's outcome."""
-    service = service_name(plan.env, plan.project)
+    earlier one's: not this change's outcome. ``service``: default the plain name."""
+    service = service or service_name(plan.env, plan.project)
     state = swarm.service_state(service)
     if state is None:
         return f"service {service} is gone"
@@ -241,8 +290,9 @@ def pending(swarm: SwarmEngine, router: RouterContainer, plan: AppPlan, config: 
     if update not in (None, "completed"):
         return f"update {update}"
     runtime = router.runtime()
+    mine = set(slot_servers(plan.env, plan.project, service, plan.replicas))
     addresses = {s.server: s.address for s in runtime.servers_state()
-                 if s.backend == plan.project}
+                 if s.backend == plan.project and s.server in mine}
     wanted = {a for t in fresh for a in t.addresses}
     if set(addresses.values()) != wanted:
         return "the router does not reach every task yet"
@@ -260,24 +310,26 @@ class UpdateFailed(InputError):
 
 
 def wait_converged(swarm: SwarmEngine, router: RouterContainer, plan: AppPlan, config: str,
-                   timeout: float, say: Say, stale: str = "") -> None:
+                   timeout: float, say: Say, stale: str = "", service: str | None = None
+                   ) -> None:
+    service = service or service_name(plan.env, plan.project)
     deadline = time.monotonic() + timeout
     last: str | None = "not checked"
     try:
         while True:
-            last = pending(swarm, router, plan, config, stale)
+            last = pending(swarm, router, plan, config, stale, service)
             if last is None:
                 return
             if time.monotonic() > deadline:
                 break
             time.sleep(0.25)
     except UpdateFailed as exc:
-        _tell_tasks(swarm, plan, say)
+        tell_tasks(swarm, service, say)
         if exc.state == "rollback_started":  # leave the previous version running again
-            settle(swarm, service_name(plan.env, plan.project), 60.0)
+            settle(swarm, service, 60.0)
         raise InputError(f"replicas of {plan.project} {plan.version} did not pass their health "
                          f"check ({plan.health}): {exc}") from None
-    _tell_tasks(swarm, plan, say)
+    tell_tasks(swarm, service, say)
     raise InputError(f"replicas of {plan.project} {plan.version} did not pass their health "
                      f"check ({plan.health}) within {timeout:g}s") from None
 
@@ -294,9 +346,8 @@ def settle(swarm: SwarmEngine, service: str, timeout: float) -> str | None:
         time.sleep(0.25)
 
 
-def _tell_tasks(swarm: SwarmEngine, plan: AppPlan, say: Say) -> None:
+def tell_tasks(swarm: SwarmEngine, service: str, say: Say) -> None:
     """The newest task of every slot: its state, error and last log lines."""
-    service = service_name(plan.env, plan.project)
     newest = {t.slot: t for t in swarm.tasks(service)}
     for slot, task in sorted(newest.items()):
         say(f"{service}.{slot} ({task.state}{': ' + task.error if task.error else ''}), "
@@ -308,8 +359,9 @@ def _tell_tasks(swarm: SwarmEngine, plan: AppPlan, say: Say) -> None:
             say(f"  {line}")
 
 
-def _unchanged(swarm: SwarmEngine, plan: AppPlan, current: ServiceState, before: ServerSpec,
-               image_id: str, db_state: DatabaseState | None, router: RouterContainer) -> bool:
+def _unchanged(swarm: SwarmEngine, plan: AppPlan, service: str, current: ServiceState,
+               before: ServerSpec, image_id: str, db_state: DatabaseState | None,
+               router: RouterContainer) -> bool:
     app = before.app(plan.project)
     if app is None or current.replicas != plan.replicas or \
             current.labels.get(VERSION) != plan.version:
@@ -321,7 +373,7 @@ def _unchanged(swarm: SwarmEngine, plan: AppPlan, current: ServiceState, before:
         return False
     config = current.configs.get(SERVER_SPEC_PATH, "")
     try:
-        return pending(swarm, router, plan, config, current.update_started) is None
+        return pending(swarm, router, plan, config, current.update_started, service) is None
     except UpdateFailed:
         return False
 

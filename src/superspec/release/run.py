@@ -1,7 +1,8 @@
 """`superspec release --env ENV`: move an application from its running version to a new one.
 
-The new version's replicas start beside the stable ones under the alternate slot names, join
-the router with weight 0 and must pass their health checks before any traffic moves. Then the
+The new version's replicas start beside the stable ones under the alternate names (containers
+on a plain engine, a second service on a swarm: superspec.release.fleet), join the router with
+weight 0 and must pass their health checks before any traffic moves. Then the
 strategy moves traffic through the router's runtime API (never a reload): canary by weighted
 steps with pauses and gates, blue-green in one switch watched by the gates, rolling batch by
 batch, recreate by stopping the stable version first. A failing gate or health check moves all
@@ -18,25 +19,17 @@ from typing import Any
 
 from superspec.engine.docker import DockerEngine
 from superspec.env import database as databases
-from superspec.env.apply import (
-    Lineage,
-    Made,
-    Say,
-    app_spec,
-    read_spec,
-    route,
-    secret_values,
-    start_replica,
-)
+from superspec.env.apply import Lineage, Say, app_spec, read_spec
 from superspec.env.desired import AppPlan
 from superspec.env.lock import environment_lock
-from superspec.env.names import SERVER_SPEC_PATH, router_name, slot_names
+from superspec.env.names import SERVER_SPEC_PATH, router_name
 from superspec.env.serverspec import ServerSpec
 from superspec.errors import InputError, SuperspecError
 from superspec.release import gates as metrics
 from superspec.release import record as records
 from superspec.release.audit import Audit
 from superspec.release.durations import seconds
+from superspec.release.fleet import Fleet, fleet_of
 from superspec.release.record import TERMINAL, Record
 from superspec.router.container import RouterContainer
 from superspec.spec.envmodels import Release, ReleaseStep
@@ -64,6 +57,7 @@ class Run:
     audit: Audit
     say: Say
     health_timeout: float
+    fleet: Fleet
 
     @property
     def backend(self) -> str:
@@ -80,8 +74,9 @@ def release(engine: DockerEngine, plan: AppPlan, spec: Release, *, webhooks: lis
         if state is None:
             raise InputError(f"environment '{plan.env}' does not exist on this engine: "
                              f"`superspec deploy --env {plan.env}` first")
-        run = Run(engine, plan, spec, RouterContainer(engine, router_name(plan.env)),
-                  Audit(plan.env, plan.project, webhooks, say), say, health_timeout)
+        router = RouterContainer(engine, router_name(plan.env))
+        run = Run(engine, plan, spec, router, Audit(plan.env, plan.project, webhooks, say), say,
+                  health_timeout, fleet_of(engine, plan, router))
         current = records.load(plan.env, plan.project)
         if current is not None and current.phase == "starting":  # killed before any traffic
             _roll_back(run, current, "interrupted before traffic moved", raise_after=False)
@@ -121,9 +116,8 @@ def _start(run: Run) -> Record | None:
     if app.version == plan.version and app.image_id == image.id:
         run.say(f"{plan.project} already runs {plan.version} in {plan.env}")
         return None
-    stable = [r.name for r in app.replicas]
-    fresh = slot_names(plan.env, plan.project, plan.replicas,
-                       alternate=not stable[0].endswith("-next"))
+    stable = run.fleet.stable(app)
+    fresh = run.fleet.fresh(stable)
     record = Record(plan.env, plan.project, run.spec.strategy, app.version, plan.version,
                     stable, fresh, image=image.id)
     record.save()
@@ -137,14 +131,8 @@ def _start(run: Run) -> Record | None:
     if run.spec.strategy == "recreate":
         _set(run, {name: 0 for name in stable})
     new_app = app_spec(plan, image.id, db_state, app, Lineage(), names=fresh)
-    made = Made()
-    secrets = secret_values(plan)
     try:
-        for name in fresh:
-            engine.remove_container(name)  # a crashed earlier attempt's leftovers
-            start_replica(engine, plan, name, header.model_copy(update={"apps": [new_app]})
-                          .encode(), secrets, db, made)
-        route(run.router, plan, live=stable, spare=tuple(fresh))
+        run.fleet.start(header, new_app, stable, fresh, db, run.health_timeout)
         run.router.wait_healthy({(run.backend, n) for n in fresh}, timeout=run.health_timeout)
     except InputError as exc:
         _roll_back(run, record, f"the new replicas did not become healthy: {exc}".split("\n")[0],
@@ -271,7 +259,7 @@ def _promote(run: Run, record: Record) -> Record:
     time.sleep(run.spec.drain_seconds)
     for name in record.stable:
         run.router.set_state(run.backend, name, "maint")
-        run.engine.remove_container(name)
+    run.fleet.remove(record.stable)
     _write_router_spec(run, record)
     record.phase = "released"
     record.save()
@@ -282,20 +270,19 @@ def _promote(run: Run, record: Record) -> Record:
 def _write_router_spec(run: Run, record: Record) -> None:
     """The router's Server Spec lists the application as its new replicas describe it."""
     header = read_spec(run.engine, run.router.name)
-    replica = read_spec(run.engine, record.fresh[0])
-    app = replica.app(record.project) if replica is not None else None
+    app = run.fleet.described(record.fresh)
     if header is not None and app is not None:
         run.engine.put_file(run.router.name, SERVER_SPEC_PATH, header.with_app(app).encode())
 
 
 def _roll_back(run: Run, record: Record, reason: str, raise_after: bool) -> Record:
     """All traffic back on the stable version; the new replicas removed."""
-    stable = [n for n in record.stable if run.engine.container_state(n) is not None]
+    stable = run.fleet.running(record.stable)
     if stable:
         _set(run, {name: 100 for name in stable} | {name: 0 for name in record.fresh})
     for name in record.fresh:
         _maint(run, name)
-        run.engine.remove_container(name)
+    run.fleet.remove(record.fresh)
     record.phase, record.weight, record.reason = "rolled-back", 0, reason
     record.save()
     run.audit.event("rolled-back", reason=reason, version=record.to_version)

@@ -1,11 +1,16 @@
-"""`superspec release` on ``engine: swarm``: swarm's own rolling update of the service.
+"""`superspec release` on ``engine: swarm``.
 
-The service's update config comes from the spec (``rolling.batch`` tasks at a time, start-first
-when ``maxUnavailable`` is 0, failure action rollback, each new task monitored for about its
-health window, no failure tolerated); a new version whose tasks fail their health check is
-rolled back by swarm itself. superspec follows ``UpdateStatus``: ``completed`` is a release,
-``rollback_completed`` a rollback (exit 4). The router follows the tasks through DNS: no
-weights move and HAProxy never reloads.
+Blue-green and canary run the new version as a second service (``ss-<env>-<project>-next``,
+or back to the plain name) behind the same router and move traffic through its runtime API,
+exactly as on a plain engine (superspec.release.run with superspec.release.fleet's
+ServiceFleet): steps, gates from the router's access log, pauses, the record, rollback.
+
+Rolling is swarm's own rolling update of the service. Its update config comes from the spec
+(``rolling.batch`` tasks at a time, start-first when ``maxUnavailable`` is 0, failure action
+rollback, each new task monitored for about its health window, no failure tolerated); a new
+version whose tasks fail their health check is rolled back by swarm itself. superspec follows
+``UpdateStatus``: ``completed`` is a release, ``rollback_completed`` a rollback (exit 4). The
+router follows the tasks through DNS: no weights move and HAProxy never reloads.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from superspec.env.lock import environment_lock
 from superspec.env.names import SERVER_SPEC_PATH, router_name
 from superspec.env.serverspec import Replica
 from superspec.errors import InputError
+from superspec.release import record as records
 from superspec.release.audit import Audit
-from superspec.release.record import Record
+from superspec.release.record import TERMINAL, Record
 from superspec.release.run import RolledBack
+from superspec.release.run import release as staged
 from superspec.router.container import RouterContainer
 from superspec.spec.envmodels import Release
 from superspec.spec.models import Webhook
@@ -33,17 +40,23 @@ from superspec.spec.models import Webhook
 def release(engine: DockerEngine, plan: AppPlan, spec: Release, *, webhooks: list[Webhook],
             resume: bool = False, abort: bool = False, say: Say = lambda _: None,
             health_timeout: float = 60.0) -> Record:
-    """Roll ``plan``'s service over to its version; the final record, or RolledBack (exit 4)
-    / InputError (exit 1, nothing changed)."""
-    if spec.strategy != "rolling":
-        raise InputError(f"environment '{plan.env}' runs on engine: swarm, where a release is "
-                         f"swarm's rolling update: strategy {spec.strategy} is not available "
-                         "(use strategy: rolling)")
-    if resume or abort:
-        raise InputError("a release on engine: swarm never pauses: there is nothing to resume "
-                         "or abort")
+    """Release ``plan``'s version on its swarm: blue-green and canary (or a release of theirs
+    in progress) as two services behind the router, rolling as swarm's update of the service;
+    the final record, or Paused (exit 5) / RolledBack (exit 4) / InputError (exit 1)."""
+    if spec.strategy == "recreate":
+        raise InputError(f"environment '{plan.env}' runs on engine: swarm: strategy recreate "
+                         "is not available there (use blue-green, canary or rolling)")
     swarm = SwarmEngine.of(engine)
     swarm.require_manager(f"environment '{plan.env}'")
+    current = records.load(plan.env, plan.project)
+    two_services = current is not None and current.phase not in TERMINAL and \
+        current.strategy != "rolling"  # a blue-green or canary release to go on with
+    if spec.strategy != "rolling" or two_services:
+        return staged(swarm, plan, spec, webhooks=webhooks, resume=resume, abort=abort,
+                      say=say, health_timeout=health_timeout)
+    if resume or abort:
+        raise InputError("a rolling release on engine: swarm never pauses: there is nothing "
+                         "to resume or abort")
     with environment_lock(plan.env):
         return _release(swarm, plan, Audit(plan.env, plan.project, webhooks, say), say,
                         health_timeout)
@@ -51,7 +64,7 @@ def release(engine: DockerEngine, plan: AppPlan, spec: Release, *, webhooks: lis
 
 def _release(swarm: SwarmEngine, plan: AppPlan, audit: Audit, say: Say,
              health_timeout: float) -> Record:
-    name = services.service_name(plan.env, plan.project)
+    name = services.live_service(swarm, plan.env, plan.project)
     state = swarm.service_state(name)
     before = services.service_spec(swarm, state)
     app = before.app(plan.project) if before is not None else None
@@ -85,8 +98,8 @@ def _release(swarm: SwarmEngine, plan: AppPlan, audit: Audit, say: Say,
     made = services.MadeHere()
     config = services.spec_config(swarm, plan, header, made)
     started = state.update_started if state is not None else ""
-    swarm.update_service(services.service_definition(plan, secret_values(plan), db, config,
-                                           swarm.image_has_healthcheck(plan.image)))
+    swarm.update_service(services.service_definition(
+        plan, secret_values(plan), db, config, swarm.image_has_healthcheck(plan.image), name))
     record.phase = "stepping"
     record.save()
     batch = services.settings(plan).rolling.batch
@@ -102,7 +115,7 @@ def _release(swarm: SwarmEngine, plan: AppPlan, audit: Audit, say: Say,
         audit.event("rolled-back", reason=reason, version=plan.version)
         say(f"rolled back to {app.version}: {reason}")
         raise RolledBack(f"release of {plan.project} to {plan.version} rolled back: {reason}")
-    services.wait_converged(swarm, router, plan, config, health_timeout, say)
+    services.wait_converged(swarm, router, plan, config, health_timeout, say, service=name)
     router_spec = read_spec(swarm, router.name) or before
     swarm.put_file(router.name, SERVER_SPEC_PATH, router_spec.with_app(new_app).encode())
     services.prune_configs(swarm, plan.env, plan.project)
