@@ -31,12 +31,11 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Row, record
+from benchmarks.common import Row, environ, record
 from benchmarks.env_compose import (
     INTERVAL,
     RETRIES,
@@ -95,21 +94,6 @@ def make_project(root: Path) -> Path:
     (root / "db" / "migrations" / "V2__balance.sql").write_text(
         "ALTER TABLE account ADD COLUMN balance INTEGER NOT NULL DEFAULT 0;\n")
     return root
-
-
-@contextmanager
-def environ(values: dict[str, str]) -> Iterator[None]:
-    """``values`` in os.environ for the in-process parts (restored after)."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class Superspec:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +93,37 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_host: str,
 def superspec(*argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(SUPERSPEC), *argv], capture_output=True, text=True,
                           env=os.environ.copy(), timeout=timeout)
+
+
+def release_record() -> dict[str, object] | None:
+    """The release record of shop in test, as the runner last wrote it (None before)."""
+    path = Path(os.environ["SUPERSPEC_DATA_DIR"]) / "releases" / "test" / "shop.json"
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def kill_release_when(phase: str, weight: int | None, timeout: float = 90) -> int:
+    """Start `superspec release --env test --version v2`, SIGKILL it once its record says
+    ``phase`` (at ``weight``); the weight the record held when it died."""
+    proc = subprocess.Popen([str(SUPERSPEC), "release", "--env", "test", "--version", "v2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=os.environ.copy())
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            record = release_record()
+            if record is not None and record["phase"] == phase and (
+                    weight is None or record["weight"] == weight):
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return int(record["weight"])  # type: ignore[call-overload]
+            assert proc.poll() is None, f"the release ended (exit {proc.returncode}) before " \
+                                        f"reaching {phase} at {weight}%"
+            time.sleep(0.02)
+        raise AssertionError(f"the release did not reach {phase} at {weight}% in {timeout}s")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

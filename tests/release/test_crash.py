@@ -7,10 +7,6 @@ container is left behind."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -18,45 +14,12 @@ import pytest
 from superspec.engine.docker import DockerEngine
 from superspec.env.names import ENV, PROJECT, ROLE
 from tests.env.conftest import get
-from tests.release.conftest import SUPERSPEC, spec, superspec
+from tests.release.conftest import kill_release_when, release_record, spec, superspec
 from tests.router.conftest import wrk
 
 pytestmark = pytest.mark.slow  # a real dockerd, the router, busybox replicas, wrk
 
 STEPS = "[{weight: 10, pause: 3s}, {weight: 50, pause: 3s}, {weight: 100}]"
-
-
-def _record(root: Path) -> dict[str, object] | None:
-    path = Path(os.environ["SUPERSPEC_DATA_DIR"]) / "releases" / "test" / "shop.json"
-    try:
-        return dict(json.loads(path.read_text()))
-    except (OSError, ValueError):
-        return None
-
-
-def _kill_when(phase: str, weight: int | None, timeout: float = 90) -> int:
-    """Start `superspec release --version v2`, SIGKILL it once its record says ``phase`` (and
-    ``weight``); the weight the record held when it died."""
-    proc = subprocess.Popen([str(SUPERSPEC), "release", "--env", "test", "--version", "v2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=os.environ.copy())
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            record = _record(Path.cwd())
-            if record is not None and record["phase"] == phase and (
-                    weight is None or record["weight"] == weight):
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return int(record["weight"])  # type: ignore[call-overload]
-            assert proc.poll() is None, f"the release ended (exit {proc.returncode}) before " \
-                                        f"reaching {phase}"
-            time.sleep(0.02)
-        raise AssertionError(f"the release did not reach {phase} within {timeout}s")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.parametrize(("phase", "weight"), [
@@ -76,7 +39,7 @@ def test_killed_at_any_phase_the_rerun_converges_with_no_failed_request(
     outcome: dict[str, object] = {}
 
     def crash_then_rerun() -> None:
-        outcome["died_at"] = _kill_when(phase, weight)
+        outcome["died_at"] = kill_release_when(phase, weight)
         outcome["rerun"] = superspec("release", "--env", "test", "--version", "v2")
 
     load = wrk(port, "shop.test", crash_then_rerun, after=1.0, duration=40, tmp=tmp_path)
@@ -88,7 +51,7 @@ def test_killed_at_any_phase_the_rerun_converges_with_no_failed_request(
     assert load.non2xx == 0 and load.socket_errors == 0, load.output
     assert set(load.bodies) == {"v1", "v2"}, load.bodies
     assert {get(port)[1] for _ in range(8)} == {"v2"}
-    record = _record(shop)
+    record = release_record()
     assert record is not None and (record["phase"], record["weight"]) == ("released", 100)
     # nothing leaked: two replicas of v2 and the router, nothing else labelled for the env
     apps = engine.containers({ENV: "test", PROJECT: "shop", ROLE: "app"})

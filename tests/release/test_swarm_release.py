@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +28,7 @@ from superspec.engine.swarm import SwarmEngine
 from superspec.env.names import ENV, router_name
 from superspec.router.container import RouterContainer
 from tests.env.conftest import get
-from tests.release.conftest import SUPERSPEC, superspec
+from tests.release.conftest import SUPERSPEC, kill_release_when, release_record, superspec
 from tests.router.conftest import WrkResult, wrk
 
 pytestmark = pytest.mark.slow  # a real dockerd in swarm mode, the router, wrk
@@ -253,39 +251,6 @@ def test_a_manual_pause_exits_5_then_resume(shop: Path, swarm: str) -> None:
                       "started", "step", "paused", "rolled-back"]
 
 
-def _record() -> dict[str, object] | None:
-    path = Path(os.environ["SUPERSPEC_DATA_DIR"]) / "releases" / "test" / "shop.json"
-    try:
-        return dict(json.loads(path.read_text()))
-    except (OSError, ValueError):
-        return None
-
-
-def _kill_when(phase: str, weight: int | None, timeout: float = 90) -> None:
-    """Start `superspec release --version v2`; SIGKILL it once its record says ``phase`` (at
-    ``weight``)."""
-    proc = subprocess.Popen([str(SUPERSPEC), "release", "--env", "test", "--version", "v2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=os.environ.copy())
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            record = _record()
-            if record is not None and record["phase"] == phase and (
-                    weight is None or record["weight"] == weight):
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return
-            assert proc.poll() is None, f"the release ended (exit {proc.returncode}) before " \
-                                        f"reaching {phase} at {weight}%"
-            time.sleep(0.02)
-        raise AssertionError(f"the release did not reach {phase} at {weight}% in {timeout}s")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.mark.parametrize(("phase", "weight"), [
     ("starting", None),  # the new service being created, no traffic moved yet
     ("stepping", 50),  # 50% on v2, in the step's pause
@@ -299,7 +264,7 @@ def test_killed_at_a_phase_the_rerun_converges(shop: Path, tmp_path: Path, swarm
     outcome: dict[str, subprocess.CompletedProcess[str]] = {}
 
     def crash_then_rerun() -> None:
-        _kill_when(phase, weight)
+        kill_release_when(phase, weight)
         outcome["rerun"] = superspec("release", "--env", "test", "--version", "v2")
 
     load = wrk(port, "shop.test", crash_then_rerun, after=1.0, duration=40, tmp=tmp_path)
@@ -310,6 +275,6 @@ def test_killed_at_a_phase_the_rerun_converges(shop: Path, tmp_path: Path, swarm
     assert load.failed == 0, load.output
     assert set(load.bodies) == {"v1", "v2"}, load.output
     assert {get(port)[1] for _ in range(8)} == {"v2"}
-    record = _record()
+    record = release_record()
     assert record is not None and (record["phase"], record["weight"]) == ("released", 100)
     assert _services(swarm) == ["ss-test-shop-next"]
