@@ -27,7 +27,7 @@ from typing import Any
 
 from superspec import __version__
 from superspec.db import SqliteTarget, Target, drop_database
-from superspec.engine.docker import DockerEngine, Mount
+from superspec.engine.docker import DockerEngine, ImageInfo, Mount
 from superspec.env import database as databases
 from superspec.env.desired import AppPlan
 from superspec.env.lock import environment_lock
@@ -138,10 +138,7 @@ def up(engine: DockerEngine, plan: AppPlan, *, timeout: float = 60.0, keep_faile
 def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: bool, say: Say,
         lineage: Lineage) -> Outcome:
     secrets = secret_values(plan)
-    image = engine.image(plan.image)
-    if image is None:
-        raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
-                         "first")
+    image = required_image(engine, plan)
     made = Made()
     try:
         network = _network(engine, plan, made, lineage)
@@ -192,6 +189,15 @@ def _up(engine: DockerEngine, plan: AppPlan, *, timeout: float, keep_failed: boo
     action = "created" if made.network is not None or previous is None else "deployed"
     return Outcome(plan.env, plan.project, action, plan.version, _front_port(router), names,
                    db_state)
+
+
+def required_image(engine: DockerEngine, plan: AppPlan) -> ImageInfo:
+    """The image ``plan`` runs, which must be in the engine already (no registry is asked)."""
+    image = engine.image(plan.image)
+    if image is None:
+        raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
+                         "first")
+    return image
 
 
 def secret_values(plan: AppPlan) -> dict[str, str]:

@@ -34,6 +34,7 @@ from superspec.env.apply import (
     app_spec,
     health_checks,
     read_spec,
+    required_image,
     secret_values,
 )
 from superspec.env.desired import AppPlan
@@ -125,10 +126,7 @@ def up(engine: DockerEngine, plan: AppPlan, *, timeout: float = 60.0,
 def _up(swarm: SwarmEngine, plan: AppPlan, *, timeout: float, keep_failed: bool, say: Say,
         lineage: Lineage) -> Outcome:
     secrets = secret_values(plan)
-    image = swarm.image(plan.image)
-    if image is None:
-        raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
-                         "first")
+    image = required_image(swarm, plan)
     made = MadeHere()
     service = live_service(swarm, plan.env, plan.project)
     try:

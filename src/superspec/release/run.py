@@ -19,7 +19,7 @@ from typing import Any
 
 from superspec.engine.docker import DockerEngine
 from superspec.env import database as databases
-from superspec.env.apply import Lineage, Say, app_spec, read_spec
+from superspec.env.apply import Lineage, Say, app_spec, read_spec, required_image
 from superspec.env.desired import AppPlan
 from superspec.env.lock import environment_lock
 from superspec.env.names import SERVER_SPEC_PATH, router_name
@@ -109,10 +109,7 @@ def _start(run: Run) -> Record | None:
     if header is None or app is None:
         raise InputError(f"{plan.project} does not run in {plan.env}: `superspec deploy "
                          f"--env {plan.env}` first (a release moves a running application)")
-    image = engine.image(plan.image)
-    if image is None:
-        raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
-                         "first")
+    image = required_image(engine, plan)
     if app.version == plan.version and app.image_id == image.id:
         run.say(f"{plan.project} already runs {plan.version} in {plan.env}")
         return None

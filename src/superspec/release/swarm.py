@@ -21,7 +21,7 @@ from superspec.engine.docker import DockerEngine
 from superspec.engine.swarm import SwarmEngine, running
 from superspec.env import database as databases
 from superspec.env import swarm as services
-from superspec.env.apply import Lineage, Say, app_spec, read_spec, secret_values
+from superspec.env.apply import Lineage, Say, app_spec, read_spec, required_image, secret_values
 from superspec.env.desired import AppPlan
 from superspec.env.lock import environment_lock
 from superspec.env.names import SERVER_SPEC_PATH, router_name
@@ -71,10 +71,7 @@ def _release(swarm: SwarmEngine, plan: AppPlan, audit: Audit, say: Say,
     if swarm.container_state(router_name(plan.env)) is None or before is None or app is None:
         raise InputError(f"{plan.project} does not run in {plan.env}: `superspec deploy --env "
                          f"{plan.env}` first (a release moves a running application)")
-    image = swarm.image(plan.image)
-    if image is None:
-        raise InputError(f"image {plan.image!r} is not in the Docker engine; build or load it "
-                         "first")
+    image = required_image(swarm, plan)
     router = RouterContainer(swarm, router_name(plan.env))
     names = services.task_names(name, plan.replicas)
     if app.version == plan.version and app.image_id == image.id:
