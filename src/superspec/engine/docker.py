@@ -197,8 +197,19 @@ class DockerEngine:
         return ContainerState(id=container.id, name=name, status=str(state.get("Status", "")),
                               labels=dict(container.labels or {}), ports=ports)
 
-    def start_container(self, name: str) -> None:
-        self._call(name, "starting", lambda c: c.start())
+    def start_container(self, name: str, attempts: int = 3) -> None:
+        """Start container ``name``. A start that joins a swarm overlay network waits for the
+        manager to allocate the attachment; a busy manager answers "attaching to network
+        failed ... context deadline exceeded" and leaves the container created but stopped,
+        so that one error is retried (``attempts`` in all) before it is reported."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self._call(name, "starting", lambda c: c.start())
+                return
+            except InputError as exc:
+                if attempt == attempts or ATTACH_TIMEOUT not in str(exc):
+                    raise
+                time.sleep(attempt)
 
     def restart_container(self, name: str, timeout: int = 10) -> None:
         self._call(name, "restarting", lambda c: c.restart(timeout=timeout))
@@ -364,6 +375,9 @@ class DockerEngine:
         except docker.errors.APIError as exc:
             raise InputError(f"{doing} container {name} failed: {exc.explanation or exc}") \
                 from None
+
+
+ATTACH_TIMEOUT = "attaching to network failed"
 
 
 def _label_filter(labels: Mapping[str, str]) -> list[str]:
