@@ -115,3 +115,27 @@ def test_a_front_door_port_taken_meanwhile_is_replaced_and_the_spec_says_so(
         assert spec is not None and spec.port == port, name
     described = run_cli(capsys, "env", "describe", "test", "--spec", "superspec.yaml")
     assert described.code == 0, described.out
+
+
+def test_an_application_cannot_reach_the_router_s_runtime_api(
+        project: Path, engine: DockerEngine, capsys: pytest.CaptureFixture[str]) -> None:
+    """A replica (a project's own code) on the environment's network reaches the router's
+    frontend, but the runtime API — which could drain or re-weight any server of a shared
+    environment — answers the host only."""
+    port = _port(_json(capsys, "env", "create", "test"))
+    router = RouterContainer(engine, ROUTER)
+    assert router.runtime().info()["Pid"]  # the host's client is served
+
+    def from_replica(script: str) -> str:
+        code, output = engine.exec_in(REPLICAS[0], ["/bin/busybox", "sh", "-c", script])
+        return output
+
+    # the same network path works for the frontend...
+    assert from_replica(f"/bin/busybox wget -qO- http://{ROUTER}:8080/version") == "v1\n"
+    # ...but the runtime API closes the connection without a word, whatever is sent
+    for command in ("show info", f"set server ledger/{REPLICAS[0]} state maint"):
+        answer = from_replica(f"echo '{command}' | /bin/busybox nc -w 3 {ROUTER} 9999; true")
+        assert "Pid" not in answer and answer.strip() == "", answer
+    assert {s.server: s.state for s in router.runtime().servers_state()
+            if s.backend == "ledger" and s.server in REPLICAS} == dict.fromkeys(REPLICAS, "ready")
+    assert get(port) == (200, "v1")

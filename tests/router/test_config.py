@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def payments() -> Router:
 
 def test_the_config_holds_the_documented_sections() -> None:
     text = render(payments())
-    assert "    stats socket ipv4@0.0.0.0:9999 level admin\n" in text
+    assert "    stats socket /run/haproxy-admin.sock mode 600 level admin\n" in text
     assert "    server-state-file /var/lib/haproxy/server-state\n" in text
     assert "resolvers docker\n    nameserver dns 127.0.0.11:53\n" in text
     assert "defaults\n    mode http\n" in text
@@ -155,7 +156,7 @@ def test_ambiguities_are_refused() -> None:
     with pytest.raises(InputError, match="host 'web' appears more than once"):
         Router(env="e", backends=(Backend("web", hosts=("web",)),),
                upstream=Upstream("router-p", hosts=("web",)))
-    with pytest.raises(InputError, match="reserved for the upstream"):
+    with pytest.raises(InputError, match="reserved for the router"):
         Backend("superspec-upstream")
     with pytest.raises(InputError, match="stats_port: 8080 is also the frontend port"):
         Router(env="e", stats_port=8080)
@@ -180,7 +181,8 @@ def test_haproxy_accepts_the_rendered_configs(tmp_path: Path) -> None:
     if not Path(haproxy).exists():
         pytest.fail("haproxy not found: apt-get install haproxy (Debian haproxy 2.6)")
     routers = [payments(), Router(env="empty"),
-               Router(env="f", backends=payments().backends, upstream=Upstream("router-p"))]
+               Router(env="f", backends=payments().backends, upstream=Upstream("router-p"),
+                      admin_from=("172.18.0.1", "172.19.0.1"))]
     for index, router in enumerate(routers):
         config = tmp_path / f"{index}.cfg"
         config.write_text(render(router))
@@ -294,3 +296,34 @@ def test_haproxy_accepts_the_health_check_settings(tmp_path: Path) -> None:
     done = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True,
                           timeout=30)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_runtime_api_answers_only_the_listed_host_addresses() -> None:
+    router = replace(payments(), admin_from=("172.18.0.1", "10.0.0.1", "172.18.0.1"))
+    text = render(router)
+    api = text[text.index("\nlisten superspec-runtime-api\n"):text.index("\nfrontend env\n")]
+    assert api == (
+        "\nlisten superspec-runtime-api\n"
+        "    mode tcp\n"
+        "    log-format \"superspec-runtime-api %ci\"\n"
+        "    no log\n"
+        "    bind ipv4@0.0.0.0:9999\n"
+        "    tcp-request connection reject unless { src 10.0.0.1 172.18.0.1 }\n"
+        "    server api /run/haproxy-admin.sock\n")
+    assert Router.from_dict(router.to_dict()) == router
+    # a router recorded before the addresses were: its runtime API is not restricted
+    legacy = payments().to_dict()
+    del legacy["admin_from"]
+    assert "tcp-request connection reject" not in render(Router.from_dict(legacy))
+
+
+@pytest.mark.parametrize("address", [
+    "172.18.0.1 } or { always_true", "0.0.0.0/0", "::1", "host.docker.internal", 1, None])
+def test_anything_but_an_ipv4_address_is_refused_as_a_runtime_api_client(address: object) -> None:
+    with pytest.raises(InputError, match="router admin_from: .* is not an IPv4 address"):
+        Router(env="e", admin_from=(address,))  # type: ignore[arg-type]
+
+
+def test_the_runtime_api_s_name_is_reserved() -> None:
+    with pytest.raises(InputError, match="is reserved for the router"):
+        Backend("superspec-runtime-api")

@@ -313,6 +313,28 @@ class DockerEngine:
                 from None
         return True
 
+    def host_addresses(self, networks: Sequence[str]) -> tuple[str, ...]:
+        """The addresses the host has on ``networks`` (each network's gateway), plus its address
+        on docker_gwbridge when one of them is an overlay network (a container on an overlay
+        network publishes its ports through that bridge). A connection to a container's
+        published port arrives from one of these, whether Docker's port proxy or its NAT
+        carries it; a container on those networks has an address of its own."""
+        found: list[str] = []
+        names = list(networks)
+        try:
+            inspected = [self._client.api.inspect_network(name) for name in names]
+            if any(item.get("Driver") == "overlay" for item in inspected):
+                inspected.append(self._client.api.inspect_network("docker_gwbridge"))
+        except docker.errors.APIError as exc:
+            raise InputError(f"cannot inspect networks {', '.join(names)}: "
+                             f"{exc.explanation or exc}") from None
+        for item in inspected:
+            for config in (item.get("IPAM") or {}).get("Config") or ():
+                gateway = (config or {}).get("Gateway")
+                if gateway and ":" not in gateway and gateway not in found:
+                    found.append(gateway)
+        return tuple(found)
+
     def networks(self, labels: Mapping[str, str]) -> list[str]:
         """The names of the networks carrying all of ``labels``, sorted."""
         try:

@@ -7,6 +7,7 @@ comment or an argument to the config, nor a command to a runtime API call.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,11 @@ MAX_RISE = 1000
 FAST_CHECK_MS = 200  # the check interval of a server coming up or going down
 UPSTREAM_BACKEND = "superspec-upstream"  # the generated backend of the fallback upstream
 UPSTREAM_SERVER = "parent"
+# the runtime API: HAProxy's stats socket is a unix socket inside the container, reached from
+# outside through this TCP proxy, which accepts connections from the host's addresses only
+RUNTIME_API = "superspec-runtime-api"
+ADMIN_SOCKET = "/run/haproxy-admin.sock"
+RESERVED = (UPSTREAM_BACKEND, RUNTIME_API)
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _PATH = re.compile(r"/[A-Za-z0-9._~/?=&-]{0,255}")
@@ -98,8 +104,8 @@ class Backend:
     def __post_init__(self) -> None:
         where = f"backends[{self.name!r}]"
         check_name(self.name, f"{where}.name")
-        if self.name == UPSTREAM_BACKEND:
-            raise InputError(f"router {where}.name: {self.name!r} is reserved for the upstream")
+        if self.name in RESERVED:
+            raise InputError(f"router {where}.name: {self.name!r} is reserved for the router")
         for host in self.hosts:
             check_name(host, f"{where}.hosts")
         if not isinstance(self.health_path, str) or not _PATH.fullmatch(self.health_path):
@@ -154,6 +160,9 @@ class Router:
     stats_port: int = 9999
     default_backend: str | None = None
     upstream: Upstream | None = None
+    # the IPv4 addresses the runtime API accepts connections from (the host's, on the router's
+    # networks); empty: from anywhere (a router created before this was recorded)
+    admin_from: tuple[str, ...] = ()
     _index: dict[str, Backend] = field(default_factory=dict, init=False, repr=False,
                                        compare=False)
 
@@ -164,6 +173,7 @@ class Router:
         if self.port == self.stats_port:
             raise InputError(f"router stats_port: {self.stats_port} is also the frontend port")
         _unique([b.name for b in self.backends], "backends", "backend")
+        object.__setattr__(self, "admin_from", _addresses(self.admin_from))
         _unique([h for b in self.backends for h in b.hosts]
                 + list(self.upstream.hosts if self.upstream else ()), "backends.hosts", "host")
         backends = tuple(sorted(self.backends, key=lambda b: b.name))
@@ -204,6 +214,7 @@ class Router:
         """Everything but weights and states: when it changes, HAProxy must load a new config
         (a reload); weights and states change through the runtime API."""
         return (self.env, self.port, self.stats_port, self.default_backend, self.upstream,
+                self.admin_from,
                 tuple((b.name, b.hosts, b.health_path, b.check_interval_ms,
                        b.check_timeout_ms, b.rise,
                        tuple((s.name, s.port, s.host) for s in b.servers))
@@ -212,7 +223,7 @@ class Router:
     def to_dict(self) -> dict[str, Any]:
         return {
             "env": self.env, "port": self.port, "stats_port": self.stats_port,
-            "default_backend": self.default_backend,
+            "default_backend": self.default_backend, "admin_from": list(self.admin_from),
             "upstream": None if self.upstream is None else
             {"host": self.upstream.host, "port": self.upstream.port,
              "hosts": list(self.upstream.hosts)},
@@ -230,7 +241,7 @@ class Router:
     def from_dict(cls, data: object) -> Router:
         """The router ``data`` (as ``to_dict`` writes it) describes; unknown keys are refused."""
         top = _fields(data, "router", {"env"}, {"port", "stats_port", "default_backend",
-                                                 "upstream", "backends"})
+                                                 "upstream", "backends", "admin_from"})
         upstream = top.get("upstream")
         backends = []
         for index, item in enumerate(_list(top.get("backends", []), "backends")):
@@ -250,8 +261,25 @@ class Router:
         return cls(
             env=top["env"], backends=tuple(backends), port=top.get("port", 8080),
             stats_port=top.get("stats_port", 9999), default_backend=top.get("default_backend"),
+            admin_from=tuple(_list(top.get("admin_from", []), "admin_from")),
             upstream=None if upstream is None else
             _upstream(_fields(upstream, "upstream", {"host"}, {"port", "hosts"})))
+
+
+def _addresses(found: object) -> tuple[str, ...]:
+    """IPv4 addresses, each once, sorted; anything else is refused (they are rendered into the
+    config)."""
+    if not isinstance(found, tuple):
+        raise InputError("router admin_from: expected a tuple of IPv4 addresses")
+    out = set()
+    for item in found:
+        if not isinstance(item, str):
+            raise InputError(f"router admin_from: {item!r} is not an IPv4 address")
+        try:
+            out.add(str(ipaddress.IPv4Address(item)))
+        except (ipaddress.AddressValueError, ValueError, TypeError):
+            raise InputError(f"router admin_from: {item!r} is not an IPv4 address") from None
+    return tuple(sorted(out, key=ipaddress.IPv4Address))
 
 
 def _upstream(fields: dict[str, Any]) -> Upstream:
@@ -290,7 +318,7 @@ def _list(data: object, where: str) -> list[Any]:
 _GLOBAL = """\
 global
     log stdout format raw local0 info
-    stats socket ipv4@0.0.0.0:{stats_port} level admin
+    stats socket {admin_socket} mode 600 level admin
     stats timeout 30s
     server-state-file {state_path}
     hard-stop-after 30s
@@ -340,10 +368,26 @@ def _default_server(interval_ms: int = 1000, rise: int = 3) -> str:
             "init-addr last,libc,none\n")
 
 
+def _runtime_api(router: Router) -> str:
+    """The runtime API's TCP side: a proxy to the admin socket that accepts a connection only
+    from the host (the client at the published port), never from a container on the
+    environment's networks (an application could otherwise drain or re-weight any server)."""
+    allow = (f"    tcp-request connection reject unless {{ src {' '.join(router.admin_from)} }}\n"
+             if router.admin_from else "")
+    return (f"\nlisten {RUNTIME_API}\n"
+            "    mode tcp\n"
+            "    log-format \"superspec-runtime-api %ci\"\n"
+            "    no log\n"
+            f"    bind ipv4@0.0.0.0:{router.stats_port}\n"
+            f"{allow}"
+            f"    server api {ADMIN_SOCKET}\n")
+
+
 def render(router: Router) -> str:
     """haproxy.cfg for ``router``: the same router gives the same bytes."""
     out = [f"# superspec router of environment {router.env}\n",
-           _GLOBAL.format(stats_port=router.stats_port, state_path=STATE_PATH),
+           _GLOBAL.format(admin_socket=ADMIN_SOCKET, state_path=STATE_PATH),
+           _runtime_api(router),
            "\nfrontend env\n",
            f"    bind :{router.port}\n",
            "    http-request set-var(txn.host) req.hdr(host),field(1,:),lower\n"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from superspec.engine.docker import DockerEngine
 from superspec.errors import InputError
@@ -79,6 +79,12 @@ class RouterContainer:
         router stands in for the applications it falls back to the parent for). With ``start``
         false it is created but not started (see ``start``)."""
         handle = cls(engine, name, timeout)
+        # the runtime API answers the host only: its addresses on these networks
+        router = replace(router, admin_from=engine.host_addresses(networks))
+        if not router.admin_from:
+            raise InputError(f"router {name}: networks {', '.join(networks)} have no gateway "
+                             "address, so the runtime API could not tell the host from a "
+                             "container")
         engine.create_container(
             image, handle.name, networks=networks,
             labels={LABEL_ENV: router.env, LABEL_ROLE: "proxy", **(labels or {})},

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from superspec.errors import InputError
-from superspec.router.config import check_name, check_state, check_weight
+from superspec.router.config import RUNTIME_API, check_name, check_state, check_weight
 from superspec.router.wait import wait_for
 
 # srv_admin_state bits of `show servers state` (HAProxy's enum srv_admin).
@@ -190,7 +190,8 @@ class RuntimeClient:
             raise InputError(f"router runtime API at {self.host}:{self.port}: unexpected "
                              f"`show stat` answer: {text[:200]!r}")
         return [_stat(row) for row in csv.DictReader(io.StringIO(text[2:]))
-                if row.get("svname") not in (None, "FRONTEND", "BACKEND")]
+                if row.get("svname") not in (None, "FRONTEND", "BACKEND")
+                and row.get("pxname") != RUNTIME_API]
 
     def show_servers_state(self) -> str:
         """`show servers state` exactly as HAProxy's server-state-file wants it."""
@@ -212,7 +213,8 @@ class RuntimeClient:
 
 
 def parse_servers_state(text: str) -> list[ServerState]:
-    """The servers of a `show servers state` answer (or a server-state file)."""
+    """The servers of a `show servers state` answer (or a server-state file); the runtime
+    API's own proxy is not one of them."""
     lines = text.splitlines()
     header = next((line[2:].split() for line in lines if line.startswith("# be_id")), None)
     if header is None:
@@ -222,6 +224,8 @@ def parse_servers_state(text: str) -> list[ServerState]:
         if not line.strip() or line.startswith("#") or line.strip() == "1":
             continue
         row = dict(zip(header, line.split(), strict=False))
+        if row["be_name"] == RUNTIME_API:
+            continue
         out.append(ServerState(
             backend=row["be_name"], server=row["srv_name"], address=row["srv_addr"],
             op_state=int(row["srv_op_state"]), admin_state=int(row["srv_admin_state"]),
