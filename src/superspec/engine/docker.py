@@ -324,7 +324,7 @@ class DockerEngine:
         try:
             inspected = [self._client.api.inspect_network(name) for name in names]
             if any(item.get("Driver") == "overlay" for item in inspected):
-                inspected.append(self._client.api.inspect_network("docker_gwbridge"))
+                inspected.append(self._client.api.inspect_network(GATEWAY_BRIDGE))
         except docker.errors.APIError as exc:
             raise InputError(f"cannot inspect networks {', '.join(names)}: "
                              f"{exc.explanation or exc}") from None
@@ -400,6 +400,7 @@ class DockerEngine:
 
 
 ATTACH_TIMEOUT = "attaching to network failed"
+GATEWAY_BRIDGE = "docker_gwbridge"  # a swarm node's bridge for overlay containers' ports
 
 
 def _label_filter(labels: Mapping[str, str]) -> list[str]:

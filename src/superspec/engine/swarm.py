@@ -17,7 +17,7 @@ from typing import Any
 import docker.errors
 import docker.types
 
-from superspec.engine.docker import DockerEngine, Mount, _label_filter
+from superspec.engine.docker import GATEWAY_BRIDGE, DockerEngine, Mount, _label_filter
 from superspec.errors import InputError
 
 SERVICE_ID = "com.docker.swarm.service.id"  # the label swarm puts on a task's container
@@ -136,7 +136,11 @@ class SwarmEngine(DockerEngine):
 
     def ensure_overlay(self, name: str, labels: Mapping[str, str]) -> bool:
         """Overlay network ``name``, attachable (the router container joins it); created with
-        ``labels`` when missing. True when this call created it."""
+        ``labels`` when missing. True when this call created it. The node's docker_gwbridge
+        (through which a container on an overlay network publishes its ports) is made too when
+        the engine has not made it yet, with the options Docker gives it, so that the host's
+        address on it is known before the router starts."""
+        self._ensure_gateway_bridge()
         try:
             found = [n for n in self._client.networks.list(names=[name]) if n.name == name]
             if found:
@@ -152,6 +156,21 @@ class SwarmEngine(DockerEngine):
             raise InputError(f"creating overlay network {name} failed: "
                              f"{exc.explanation or exc}") from None
         return True
+
+    def _ensure_gateway_bridge(self) -> None:
+        try:
+            if any(n.name == GATEWAY_BRIDGE
+                   for n in self._client.networks.list(names=[GATEWAY_BRIDGE])):
+                return
+            self._client.networks.create(GATEWAY_BRIDGE, driver="bridge", options={
+                "com.docker.network.bridge.name": GATEWAY_BRIDGE,
+                "com.docker.network.bridge.enable_icc": "false",
+                "com.docker.network.bridge.enable_ip_masquerade": "true"})
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:  # made by the engine (or another run) meanwhile
+                return
+            raise InputError(f"creating network {GATEWAY_BRIDGE} failed: "
+                             f"{exc.explanation or exc}") from None
 
     # --- configs -------------------------------------------------------------------------
 
