@@ -1,8 +1,12 @@
 """One jinja2 Environment renders every target; company template directories come first.
 
-Every template, built-in or override, renders in jinja2's immutable sandbox: a template sees the
-plan and the filters, and cannot reach Python internals, the process or its environment. Output
-rendered with overrides is checked against the plan (``conformance``) before it is used.
+With override directories, every template, built-in or override, renders in jinja2's immutable
+sandbox: a template sees the plan and the filters, and cannot reach Python internals, the
+process or its environment. Output rendered with overrides is checked against the plan
+(``conformance``) before it is used. The built-in templates alone (superspec's own code, spec
+values reaching them only as data through the quoting filters) render without the sandbox's
+per-attribute checks, and a stage they render is kept for the run: the same stage (a company
+stage every project of a fleet shares) is rendered once.
 """
 
 from __future__ import annotations
@@ -72,11 +76,16 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return verdict
 
 
+# the built-in partials that render one stage; what they read: the stage, and for Jenkins the
+# plan's Jenkins settings (agent, library)
+STAGE_PARTIALS = {"jenkins/stage.j2": "jenkins", "gitlab/job.yml.j2": "gitlab"}
+
+
 def environment(override_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """The Environment searching ``override_dirs`` (in order) before the built-in templates."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs]
     loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
-    env = Sandbox(
+    env = (Sandbox if override_dirs else jinja2.Environment)(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -101,7 +110,27 @@ def environment(override_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
             override, default = f"gitlab/jobs/{stage.id}.yml.j2", "gitlab/job.yml.j2"
         return override if override in stage_overrides else default
 
+    # built-in templates only: a stage's text is a function of the stage and the Jenkins
+    # settings, kept for the run
+    rendered: dict[tuple[Any, ...], str] | None = None if override_dirs else {}
+
+    @jinja2.pass_context
+    def stage_text(context: jinja2.runtime.Context, target: str, stage: Stage) -> str:
+        """What ``{% include stage_templates(target, stage) %}`` renders."""
+        name = stage_templates(target, stage)
+        key = None
+        if rendered is not None and name in STAGE_PARTIALS:
+            key = (name, stage, context["plan"].jenkins if target == "jenkins" else None)
+            text = rendered.get(key)
+            if text is not None:
+                return text
+        text = env.get_template(name).render({**context.get_all(), "stage": stage})
+        if key is not None and rendered is not None:
+            rendered[key] = text
+        return text
+
     env.globals["stage_templates"] = stage_templates
+    env.globals["stage_text"] = stage_text
     env.globals["gitlab_job"] = gitlab.job
     return env
 
