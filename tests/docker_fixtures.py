@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
 import tempfile
@@ -133,11 +134,25 @@ def app_image(docker_host: str, tmp_path_factory: pytest.TempPathFactory
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+GOSSIP_PORT = 7946  # swarm's node-to-node port: fixed, bound by the first swarm on a machine
+
+
+def _gossip_port_free() -> None:
+    """A second swarm on the machine (another test session's) cannot bind the gossip port and
+    its overlay networks then resolve no task names: fail clearly rather than time out."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", GOSSIP_PORT))
+        except OSError:
+            pytest.fail(f"127.0.0.1:{GOSSIP_PORT} is taken (another dockerd in swarm mode, "
+                        "e.g. a second test session running swarm tests): swarm tests need "
+                        "the machine's only swarm")
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +163,7 @@ def swarm(docker_host: str) -> Iterator[str]:
     state = (client.info().get("Swarm") or {}).get("LocalNodeState")
     joined = state != "active"
     if joined:
+        _gossip_port_free()
         port = _free_port()
         client.swarm.init(advertise_addr=f"127.0.0.1:{port}", listen_addr=f"127.0.0.1:{port}")
     try:
