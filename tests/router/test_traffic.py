@@ -228,7 +228,7 @@ def test_a_config_haproxy_refuses_is_never_installed(env: Env) -> None:
     assert str(caught.value).startswith(f"router {router.name}: HAProxy refused the new config "
                                         "(haproxy -c exit 1):")
     assert "no-such-keyword" in str(caught.value)
-    assert env.engine.read_file(router.name, CONFIG_PATH) == render(model).encode()
+    assert env.engine.read_file(router.name, CONFIG_PATH) == render(router.router()).encode()
     router.wait_healthy()
     assert versions(router.address()[1], "app.test", 3) == ["v1"] * 3
 
