@@ -31,11 +31,23 @@ def spec_text(rules: dict[str, Any], tool: str = "python", level: str | None = N
 
 def run_cli(*args: str | Path, cwd: Path | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The console script (``superspec enforce PATH`` runs without click: enforce.fastpath)."""
+    return _run([str(SUPERSPEC)], args, cwd, env)
+
+
+def run_click_cli(*args: str | Path, cwd: Path | None = None,
+                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The click CLI itself (``python -m superspec``), never a fast path."""
+    return _run([sys.executable, "-m", "superspec"], args, cwd, env)
+
+
+def _run(command: list[str], args: tuple[str | Path, ...], cwd: Path | None,
+         env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items()
                 if k not in ("BRANCH_NAME", "CI_COMMIT_REF_NAME", "VIRTUAL_ENV")}
     full_env["SUPERSPEC_CACHE_DIR"] = str((cwd or Path.cwd()) / ".cache-test")
     full_env.update(env or {})
-    return subprocess.run([str(SUPERSPEC), *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=full_env, timeout=120)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.enforce.helpers import run_cli
+from tests.enforce.helpers import run_cli, run_click_cli
 
 RULES = {"requireToolVersion": {"java": "[11,)", "node": ">=18"},
          "requireReleaseDeps": {"allowRanges": True, "excludes": ["local-lib"]},
@@ -170,16 +170,18 @@ def _fast(d: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_fast_path_answers_like_the_cli_without_click(project: Callable[..., Path]) -> None:
     d = project({"requireFilesExist": {"files": ["missing.txt"]}})
-    assert _fast(d, "enforce", "--branch", "main").returncode == 99  # nothing cached yet
-    cli = run_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
-    cached = run_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
+    cli = run_click_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
+    cached = run_click_cli("enforce", "--branch", "main", cwd=d, env=user_cache(d))
     fast = _fast(d, "enforce", "--branch=main")
     assert (fast.returncode, fast.stdout) == (cached.returncode, cached.stdout) == (
         1, cli.stdout + "(cached: no input changed since the last check; --no-cache re-checks)\n")
     assert fast.stderr == "error: enforce failed: requireFilesExist\nimported: []\n"
-    run_cli("enforce", "--branch", "main", "--format", "json", cwd=d, env=user_cache(d))
+    run_click_cli("enforce", "--branch", "main", "--format", "json", cwd=d, env=user_cache(d))
     fast_json = _fast(d, "enforce", "--format", "json", "--branch", "main")
     assert json.loads(fast_json.stdout)["cached"] is True
-    for args in (("enforce", "--no-cache"), ("enforce", "--help"), ("enforce", "--bogus"),
-                 ("validate",), ("enforce", "--branch")):
-        assert _fast(d, *args).returncode == 99, args
+    for args in (("enforce", "--help"), ("enforce", "--bogus"), ("enforce", "--root", "acme"),
+                 ("validate",), ("enforce", "--branch"), ("enforce", "--branch", "--no-cache"),
+                 ("enforce", "--project-dir", "missing"),
+                 ("enforce", "--maven-repo", "superspec.yaml"), ("enforce", ".", ".")):
+        assert _fast(d, *args).returncode == 99, args  # the click CLI runs and reports
+

@@ -57,6 +57,29 @@ def test_company_rule_runs(project: Callable[..., Path], plugin_path: Path) -> N
     assert json.loads(proc.stdout)["rules"][0]["status"] == "pass"
 
 
+def test_a_company_rule_beside_built_ins_is_validated_by_its_model_on_every_run(
+        project: Callable[..., Path], plugin_path: Path, tmp_path: Path) -> None:
+    """Its options model is not plain: the rules memo holds no options, so every run validates
+    (the rule gets its model) and the built-in rules' verdicts are those of a --no-cache run."""
+    d = project({"requireCodeowners": {"owners": ["@acme/payments"]},
+                 "requireFilesExist": {"files": ["CODEOWNERS"]}})
+    env = {"PYTHONPATH": str(plugin_path),
+           "SUPERSPEC_CACHE_DIR": str(tmp_path / "user-cache" / "enforce")}
+    verdicts = []
+    for content in ("* @alice\n", "* @acme/payments\n"):
+        (d / "CODEOWNERS").write_text(content)
+        cached = run_cli("enforce", "--format", "json", cwd=d, env=env)
+        fresh = run_cli("enforce", "--format", "json", "--no-cache", cwd=d, env=env)
+        assert (cached.returncode, cached.stdout) == (fresh.returncode, fresh.stdout)
+        verdicts.append([r["status"] for r in json.loads(cached.stdout)["rules"]])
+    assert verdicts == [["fail", "pass"], ["pass", "pass"]]
+    spec = d / "superspec.yaml"
+    spec.write_text(spec.read_text().replace("    owners:", "    owner:"))
+    proc = run_cli("enforce", cwd=d, env=env)
+    assert proc.returncode == 1 and "unknown option 'owner' for rule requireCodeowners" \
+        in proc.stderr
+
+
 def test_plugin_options_are_validated(project: Callable[..., Path], plugin_path: Path) -> None:
     d = project({"requireCodeowners": {"owner": ["@acme"]}})
     proc = _run(d, plugin_path)

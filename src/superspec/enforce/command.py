@@ -35,9 +35,7 @@ class EnforceAnswer:
 
 
 def enforce(request: EnforceRequest, load: Callable[[], EffectiveSpec]) -> EnforceAnswer:
-    from superspec.enforce import cache
-    from superspec.enforce.branch import current_branch
-    from superspec.enforce.fastpath import CACHED_NOTE, cached_answer, default_project, text_variant
+    from superspec.enforce.answer import cached_answer
 
     if request.use_cache and not request.root_pinned_by_option:
         hit = cached_answer(request.spec, request.layers, request.project_dir,
@@ -45,6 +43,15 @@ def enforce(request: EnforceRequest, load: Callable[[], EffectiveSpec]) -> Enfor
                             request.report_junit)
         if hit is not None:
             return EnforceAnswer(hit[0], hit[1])
+    return check(request, load)
+
+
+def check(request: EnforceRequest, load: Callable[[], EffectiveSpec]) -> EnforceAnswer:
+    """What ``enforce`` answers when the result cache does not: the rules run."""
+    from superspec.enforce import cache
+    from superspec.enforce.answer import CACHED_NOTE, default_project, text_variant
+    from superspec.enforce.branch import current_branch
+
     project = default_project(request.spec, request.project_dir)
     key = cache.entry_key(request.spec, project, request.maven_repo,
                           current_branch(project, request.branch), request.layers) \

@@ -1,12 +1,15 @@
-"""The cached answer of ``superspec enforce``, without click, pydantic or rich.
+"""``superspec enforce`` for one project, without click (and, while the rules memo holds,
+without pydantic: see ``rulememo``).
 
-``cached_answer`` is what the ``enforce`` command prints when the result cache holds a valid
-entry. ``main(argv)`` gives the same answer straight from a command line, so a console-script
-shim can answer an unchanged project before importing the CLI framework at all: it returns the
-exit code, or None when the full CLI must run (a cache miss, ``--no-cache``, ``--help``, any
-option it does not know). Its lookup is the full path's (``cache.lookup``: a signed entry, bound to
-the spec chain's bytes and the project's inputs, from a cache directory outside the project);
-only the effective spec's digest comes from the signed memo of a full load instead of a load.
+``main(argv)`` runs the command from a command line, so the console-script shim answers before
+importing the CLI framework at all: it parses ``enforce [PATH] [--spec P] [--layers D]...
+[--project-dir D] [--maven-repo D] [--branch B] [--format text|json] [--report-junit F]
+[--no-cache]``, gives the cached answer (``answer.cached_answer``) when nothing changed, else runs
+``command.check`` with the spec loaded as the CLI loads it, and prints and exits as the click
+command does, errors included (the CLI's error boundary, ``cli.plain.boundary``). It returns
+None — the full CLI must run — for anything it does not parse, before anything runs: ``--help``,
+``--root``, several PATHS, an unknown option, a missing or empty value, a path click's Path type
+would refuse.
 """
 
 from __future__ import annotations
@@ -19,64 +22,11 @@ TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms on the cache
 if TYPE_CHECKING:
     from typing import Any
 
-CACHED_NOTE = "(cached: no input changed since the last check; --no-cache re-checks)"
+    from superspec.spec.effective import EffectiveSpec
+
 _VALUED = {"--spec": "spec", "--layers": "layers", "--project-dir": "project_dir",
            "--maven-repo": "maven_repo", "--branch": "branch", "--format": "output_format",
            "--report-junit": "report_junit"}
-
-
-def default_project(spec: Path, project_dir: Path | None) -> Path:
-    if project_dir is not None:
-        return project_dir
-    return spec.parent if spec.parent != Path("") else Path(".")
-
-
-def text_variant() -> str:
-    """Width and colour of the text report, as 'width:color' (cached renderings are per variant)."""
-    if sys.stdout.isatty():
-        import shutil
-
-        color = "NO_COLOR" not in os.environ
-        return f"{shutil.get_terminal_size().columns}:{int(color)}"
-    columns = os.environ.get("COLUMNS", "")
-    return f"{int(columns) if columns.isdigit() else 100}:0"
-
-
-def cached_answer(spec: Path, layers: tuple[Path, ...], project_dir: Path | None,
-                  maven_repo: Path | None, branch: str | None, output_format: str,
-                  report_junit: Path | None) -> tuple[str, list[str]] | None:
-    """(what to print, failing rule ids) when the cache answers, else None. Writes the JUnit
-    report when asked. Report objects and rich are imported only to render something anew."""
-    from superspec.enforce import cache
-    from superspec.enforce.branch import current_branch
-
-    project = default_project(spec, project_dir)
-    key = cache.entry_key(spec, project, maven_repo, current_branch(project, branch), layers)
-    hit = cache.lookup(project, key, spec)
-    if hit is None:
-        return None
-    data: dict[str, Any] = {**hit["report"], "cached": True}
-    if report_junit is not None:
-        from superspec.enforce.model import EnforceReport
-        from superspec.enforce.reports import write_junit
-
-        write_junit(EnforceReport.from_json(data, cached=True), report_junit)
-    if output_format == "json":
-        import json
-
-        out = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    else:
-        variant = text_variant()
-        rendered = hit.get("rendered", {}).get(variant)
-        if rendered is None:
-            from superspec.enforce.model import EnforceReport
-            from superspec.enforce.reports import render_text
-
-            width, color = (int(p) for p in variant.split(":"))
-            rendered = render_text(EnforceReport.from_json(data), width=width, color=bool(color))
-            cache.remember_rendering(project, key, variant, rendered, hit["report"])
-        out = rendered + CACHED_NOTE + "\n"
-    return out, ([] if data["passed"] else list(hit.get("failing", [])))
 
 
 def parse(argv: list[str]) -> dict[str, Any] | None:
@@ -85,12 +35,13 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
         return None
     found: dict[str, Any] = {"spec": "superspec.yaml", "layers": [], "project_dir": None,
                              "maven_repo": None, "branch": None, "output_format": "text",
-                             "report_junit": None}
+                             "report_junit": None, "use_cache": True}
     args = iter(argv[1:])
     paths = []
     for arg in args:
         if arg == "--no-cache":
-            return None
+            found["use_cache"] = False
+            continue
         if arg and not arg.startswith("-"):  # a project directory or spec file (PATHS)
             paths.append(arg)
             continue
@@ -99,13 +50,14 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
             return None
         if not eq:
             value = next(args, "")
-        if not value:
+        if not value or (not eq and value.startswith("-")):
             return None
         if name == "--layers":
-            found["layers"].append(Path(value))
+            found["layers"].append(value)
         else:
             found[_VALUED[name]] = value
-    if found["output_format"] not in ("text", "json") or len(paths) > 1:
+    if found["output_format"] not in ("text", "json") or len(paths) > 1 \
+            or not _click_accepts(found, paths):
         return None
     if paths:  # one project: as the command takes it (enforce.command.project_paths)
         path = Path(paths[0])
@@ -113,28 +65,93 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
         found["spec"] = spec
         if found["project_dir"] is None:
             found["project_dir"] = spec.parent if spec.parent != Path("") else Path(".")
-    found["layers"] = tuple(found["layers"])
+    found["layers"] = tuple(Path(d) for d in found["layers"])
     for k in ("spec", "project_dir", "maven_repo", "report_junit"):
         if found[k] is not None:
             found[k] = Path(found[k])
     return found
 
 
+def _click_accepts(found: dict[str, Any], paths: list[str]) -> bool:
+    """Whether the command's click Path types accept these paths (else click reports them)."""
+    from superspec.cli.plain import acceptable_path
+
+    project = found["project_dir"]
+    if project is not None and not (os.path.isdir(project)
+                                    and acceptable_path(project, file_ok=False)):
+        return False
+    dirs = [*found["layers"], *([found["maven_repo"]] if found["maven_repo"] else [])]
+    files = [found["spec"], *paths, *([found["report_junit"]] if found["report_junit"] else [])]
+    return all(acceptable_path(d, file_ok=False) for d in dirs) \
+        and all(acceptable_path(f) for f in files)
+
+
 def main(argv: list[str] | None = None) -> int | None:
-    """Answer ``superspec enforce ...`` from the cache: the exit code, or None to run the CLI."""
+    """Run ``superspec enforce ...``: the exit code, or None to run the CLI."""
     options = parse(sys.argv[1:] if argv is None else argv)
     if options is None:
         return None
+    from superspec.cli.plain import boundary, echo, printable
+
     try:
-        answer = cached_answer(**options)
-    except Exception:  # noqa: BLE001 - anything unusual: the full CLI runs and reports it
-        return None
-    if answer is None:
-        return None
-    out, failing = answer
-    sys.stdout.write(out)
-    sys.stdout.flush()
-    if failing:
-        sys.stderr.write(f"error: enforce failed: {', '.join(failing)}\n")
+        out, failing = _answer(options)
+        write(out)
+    except BaseException as exc:  # noqa: BLE001 - reported as the CLI reports it
+        return boundary(exc)
+    if failing:  # the CLI's RuleFailure, without importing the exception tree (dataclasses)
+        echo(f"error: {printable('enforce failed: ' + ', '.join(failing))}", err=True)
         return 1
     return 0
+
+
+def _answer(options: dict[str, Any]) -> tuple[str, list[str]]:
+    """``command.enforce`` of these options: (what to print, failing rule ids)."""
+    from superspec.enforce.answer import cached_answer
+
+    use_cache = options.pop("use_cache")
+    if use_cache:
+        hit = cached_answer(**options)
+        if hit is not None:
+            return hit
+    from superspec.enforce.command import EnforceRequest, check
+    from superspec.spec import compiled
+    from superspec.spec.effective import load_spec
+
+    request = EnforceRequest(**options, use_cache=use_cache, root_pinned_by_option=False)
+
+    def load() -> EffectiveSpec:
+        return load_spec(request.spec, compiled.search_dirs(request.layers),
+                         compiled.pinned_root(None), use_cache=use_cache)
+
+    if use_cache:
+        answer = check(request, load)
+    else:
+        compiled.bypass()  # as the CLI's --no-cache: every load of this command in full
+        try:
+            answer = check(request, load)
+        finally:
+            compiled.bypass(False)
+    return answer.text, answer.failing
+
+
+def write(text: str) -> None:
+    """``click.echo(text, nl=False)``. click writes text as it is to a stream whose encoding is
+    not ASCII; anything else (an ASCII stream with non-ASCII text, ANSI escapes it may strip)
+    goes through click itself."""
+    if "\x1b" not in text and (text.isascii() or not _ascii_stream(sys.stdout)):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    import click
+
+    click.echo(text, nl=False)
+
+
+def _ascii_stream(stream: object) -> bool:
+    """click's ``_stream_is_misconfigured``: no encoding, or an ASCII one."""
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "ascii"
+    except LookupError:
+        return False

@@ -3,6 +3,10 @@
 Built-in rules are registered in superspec's own pyproject.toml the same way a company registers
 its rules in its package: ``[project.entry-points."superspec.rules"] myRule = "pkg.mod:MyRule"``.
 The entry-point name is the rule id used under ``enforce.rules`` in the spec.
+
+Options are validated by each rule's pydantic model, or taken from a rules memo that holds for
+these settings and this code (``rulememo.configured_rules``): running the built-in rules then
+imports no pydantic.
 """
 
 from __future__ import annotations
@@ -11,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from superspec.enforce.rule import Rule, RuleOptions
 from superspec.errors import SpecError, SuperspecError
-from superspec.suggest import hinted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from superspec.enforce.optionvalues import OptionValues
+    from superspec.enforce.rule import Rule
+    from superspec.enforce.ruleoptions import RuleOptions
     from superspec.spec import EffectiveSpec
 
 EntryPoint = Any  # importlib.metadata.EntryPoint, or entrycache.CachedEntryPoint
@@ -36,15 +39,22 @@ class ConfiguredRule:
 
     id: str
     rule: Rule
-    options: RuleOptions
+    options: RuleOptions | OptionValues  # OptionValues for a plain model
     level: str
     only_when: tuple[str, ...] | None  # branch globs; None = always
-    plugin: str  # "module:attr (dist version)", for messages
+    entry_point: EntryPoint
+
+    @property
+    def plugin(self) -> str:
+        """``module:attr from dist version``, for messages (a distribution's name and version
+        come from parsing its metadata: done only when a message needs them)."""
+        return describe(self.entry_point)
 
 
-def entry_points() -> dict[str, EntryPoint]:
-    """Every registered rule id -> its entry point (sorted by id)."""
-    return {name: eps[0] for name, eps in _registrations().items()}
+def entry_points(project_dir: Path | None = None) -> dict[str, EntryPoint]:
+    """Every registered rule id -> its entry point (sorted by id). With ``project_dir``, from
+    the entry-point record of the user cache while nothing installed changed."""
+    return {name: eps[0] for name, eps in _registrations(project_dir).items()}
 
 
 def _registrations(project_dir: Path | None = None) -> dict[str, list[EntryPoint]]:
@@ -76,14 +86,20 @@ def describe(ep: EntryPoint) -> str:
     return f"{ep.value}{where}"
 
 
-def load_rule(rule_id: str, ep: EntryPoint) -> Any:
-    """Import a rule; a plugin that fails to import or is not a Rule is named in the error."""
+def load_rule(rule_id: str, ep: EntryPoint, *, inspect: bool = True) -> Any:
+    """Import a rule; a plugin that fails to import or is not a Rule is named in the error.
+    ``inspect=False`` skips the check of its shape (``Options`` and ``check``): for a rule the
+    rules memo says passed it, with this very code."""
     try:
         obj = ep.load()
         rule = obj() if isinstance(obj, type) else obj
     except Exception as exc:  # noqa: BLE001 - any plugin failure becomes a named error
         raise PluginError(f"rule plugin '{rule_id}' ({describe(ep)}) failed to load: "
                           f"{type(exc).__name__}: {exc}") from None
+    if not inspect:
+        return rule
+    from superspec.enforce.ruleoptions import RuleOptions
+
     options = getattr(rule, "Options", None)
     if not (callable(getattr(rule, "check", None)) and isinstance(options, type)
             and issubclass(options, RuleOptions)):
@@ -98,15 +114,19 @@ def check_rule_config(effective: EffectiveSpec) -> list[SpecError]:
     return _configure(effective)[1]
 
 
-def configured_rules(effective: EffectiveSpec) -> list[ConfiguredRule]:
-    """The spec's rules in order, validated; raises SpecError listing every problem."""
-    rules, problems = _configure(effective)
+def configured_rules(effective: EffectiveSpec, remembered: list[OptionValues] | None = None
+                     ) -> list[ConfiguredRule]:
+    """The spec's rules in order, validated; raises SpecError listing every problem.
+    ``remembered``: each rule's validated options, in spec order, from a rules memo that holds
+    for these settings and this code (``rulememo.configured_rules``): then no model is used."""
+    rules, problems = _configure(effective, remembered)
     if problems:
         raise SpecError(list(problems))
     return rules
 
 
-def _configure(effective: EffectiveSpec) -> tuple[list[ConfiguredRule], list[SpecError]]:
+def _configure(effective: EffectiveSpec, remembered: list[OptionValues] | None = None
+               ) -> tuple[list[ConfiguredRule], list[SpecError]]:
     facts = effective.facts  # the rule settings as plain data: no spec model needed
     if not facts["rules"]:
         return [], []
@@ -114,7 +134,7 @@ def _configure(effective: EffectiveSpec) -> tuple[list[ConfiguredRule], list[Spe
     known = {name: eps[0] for name, eps in registered.items()}
     rules: list[ConfiguredRule] = []
     problems: list[SpecError] = []
-    for rule_id, rule_level, only, options_data in facts["rules"]:
+    for index, (rule_id, rule_level, only, options_data) in enumerate(facts["rules"]):
         base = f"enforce.rules.{rule_id}"
         ep = known.get(rule_id)
         if ep is None:
@@ -127,28 +147,49 @@ def _configure(effective: EffectiveSpec) -> tuple[list[ConfiguredRule], list[Spe
                                       location=effective.locate(base)))
             continue
         try:
-            rule = load_rule(rule_id, ep)
+            rule = load_rule(rule_id, ep, inspect=remembered is None)
         except PluginError as exc:
             problems.append(SpecError(exc.message, location=effective.locate(base)))
             continue
-        try:
-            options = rule.Options.model_validate(options_data)
-        except ValidationError as exc:
-            problems += [_option_problem(effective, base, rule_id, rule.Options, e)
-                         for e in exc.errors()]
-            continue
+        if remembered is not None:
+            options: RuleOptions | OptionValues = remembered[index]
+        else:
+            validated = _validated(effective, base, rule_id, rule.Options, options_data)
+            if isinstance(validated, list):
+                problems += validated
+                continue
+            options = validated
         globs = None if only is None else ((only,) if isinstance(only, str) else tuple(only))
         level = rule_level or facts["pinned"].get(rule_id) or facts["level"]
-        rules.append(ConfiguredRule(rule_id, rule, options, level, globs, describe(ep)))
+        rules.append(ConfiguredRule(rule_id, rule, options, level, globs, ep))
     return rules, problems
 
 
+def _validated(effective: EffectiveSpec, base: str, rule_id: str, model: type[RuleOptions],
+               data: dict[str, Any]) -> RuleOptions | OptionValues | list[SpecError]:
+    """The options as the rule receives them (``OptionValues`` for a plain model), or their
+    located problems."""
+    from pydantic import ValidationError
+
+    from superspec.enforce.optionvalues import values_of
+
+    try:
+        options = model.model_validate(data)
+    except ValidationError as exc:
+        return [_option_problem(effective, base, rule_id, model, e) for e in exc.errors()]
+    return values_of(options) or options
+
+
 def _unknown_rule(rule_id: str, known: list[str]) -> str:
+    from superspec.suggest import hinted
+
     return hinted(f"unknown rule '{rule_id}'", rule_id, known, "known rules")
 
 
 def _option_problem(effective: EffectiveSpec, base: str, rule_id: str, options: type[RuleOptions],
                     error: Any) -> SpecError:
+    from superspec.suggest import hinted
+
     path = ".".join(str(p) for p in error["loc"])
     location = effective.locate(f"{base}.{path}" if path else base)
     if error["type"] == "extra_forbidden":

@@ -3,6 +3,9 @@
 A rule is a class (or object) with an ``id``, an ``Options`` pydantic model (unknown keys are
 errors) and ``check(context) -> list[Violation]``. Built-in rules and company plugins are
 registered the same way, through the ``superspec.rules`` entry-point group.
+
+``RuleOptions`` (the options models' base, ``superspec.enforce.ruleoptions``) is imported from
+here on first use only: this module, and with it the built-in rules, does not import pydantic.
 """
 
 from __future__ import annotations
@@ -11,23 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from superspec.enforce.graph import Dependency, DependencyGraph
 from superspec.enforce.model import Violation
 
 if TYPE_CHECKING:
+    from superspec.enforce.ruleoptions import RuleOptions
     from superspec.enforce.tools import ToolVersion
     from superspec.enforce.workspace import Workspace
+else:
+    def __getattr__(name: str) -> object:
+        if name == "RuleOptions":
+            from superspec.enforce.ruleoptions import RuleOptions
 
-
-class RuleOptions(BaseModel):
-    """Base of a rule's options: camelCase keys in YAML, unknown keys rejected, immutable."""
-
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, frozen=True
-    )
+            return RuleOptions
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @runtime_checkable
@@ -45,7 +45,7 @@ class RuleContext:
 
     rule_id: str
     level: str
-    options: Any  # the rule's Options instance
+    options: Any  # the rule's Options instance (OptionValues for a plain model)
     workspace: Workspace
     notes: list[str] = field(default_factory=list)
 

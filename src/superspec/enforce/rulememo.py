@@ -1,11 +1,15 @@
 """Remember that a spec's ``enforce.rules`` passed ``check_rule_config``, so ``superspec validate``
-on an unchanged spec answers without importing the rules (and pydantic, their options' models).
+on an unchanged spec answers without importing the rules (and pydantic, their options' models),
+and what the options models made of the options, so ``superspec enforce`` runs the built-in
+rules without pydantic.
 
 A memo is a signed file of the user cache (``superspec.cachefiles``) named after the rule
 settings (ids, levels, onlyWhen, options) and the interpreter. It holds while the code that
-judged them is unchanged: superspec's modules, the rule plugins' modules, and the directories of
-``sys.path`` (installing or removing a distribution, and with it a ``superspec.rules`` entry
-point, changes its directory). Stdlib only.
+judged them is unchanged: superspec's modules (the options models among them), the rule
+plugins' modules, and the directories of ``sys.path`` (installing or removing a distribution,
+and with it a ``superspec.rules`` entry point, changes its directory). A memo written by an
+enforce run also holds each rule's validated options (``OptionValues``) when every rule's model
+is plain; ``validate`` writes none. Stdlib only.
 """
 
 from __future__ import annotations
@@ -20,43 +24,97 @@ from superspec.enforce.entrycache import path_dirs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
+    from superspec.enforce.optionvalues import OptionValues
+    from superspec.enforce.registry import ConfiguredRule
     from superspec.spec.effective import EffectiveSpec
 
 FORMAT = "rules-1"
 
 
+class Memo:
+    """A memo that holds: the rule settings passed, and (when recorded) each rule's validated
+    options, in spec order."""
+
+    __slots__ = ("options",)
+
+    def __init__(self, options: list[OptionValues] | None) -> None:
+        self.options = options
+
+
+def configured_rules(effective: EffectiveSpec) -> list[ConfiguredRule]:
+    """``registry.configured_rules`` with this memo: the options it holds when it holds them,
+    else validated by the models and remembered (a memo without options, as ``validate``
+    writes, gains them when every rule's model is plain)."""
+    from superspec.enforce.optionvalues import OptionValues
+    from superspec.enforce.registry import configured_rules as configure
+
+    memo = lookup(effective)
+    remembered = None if memo is None else memo.options
+    rules = configure(effective, remembered)
+    options = [rule.options for rule in rules]
+    if memo is None or (remembered is None
+                        and all(isinstance(o, OptionValues) for o in options)):
+        remember_valid(effective, options)
+    return rules
+
+
 def known_valid(effective: EffectiveSpec) -> bool:
     """True when no rule is configured, or a memo says these rule settings passed with the
     code and distributions installed now. Never raises."""
-    from superspec.spec import compiled
-
-    facts = effective.facts
-    if not facts["rules"]:
-        return True
-    if compiled.disabled():
-        return False
-    try:
-        memo = _read(effective)
-        if memo is None:
-            return False
-        return bool(memo["paths"] == path_dirs() and cachefiles.stats_unchanged(memo["files"]))
-    except Exception:  # noqa: BLE001 - a memo that cannot be read is a miss
-        return False
+    return not effective.facts["rules"] or lookup(effective) is not None
 
 
-def remember_valid(effective: EffectiveSpec) -> None:
-    """Record that the rule settings passed (call after ``check_rule_config`` found nothing)."""
+def lookup(effective: EffectiveSpec) -> Memo | None:
+    """The memo of these rule settings when it holds for the code and distributions installed
+    now, else None. Never raises."""
     from superspec.spec import compiled
 
     facts = effective.facts
     if not facts["rules"] or compiled.disabled():
-        return
-    from superspec.enforce.registry import entry_points
+        return None
+    try:
+        memo = _read(effective)
+        if memo is None or memo["paths"] != path_dirs() \
+                or not cachefiles.stats_unchanged(memo["files"]):
+            return None
+        return Memo(_options(memo.get("options"), facts["rules"]))
+    except Exception:  # noqa: BLE001 - a memo that cannot be read is a miss
+        return None
 
+
+def _options(stored: list[list[Any]] | None, rules: list[Any]) -> list[OptionValues] | None:
+    if stored is None or [rule_id for rule_id, *_ in stored] != [r[0] for r in rules]:
+        return None
+    from superspec.enforce.optionvalues import OptionValues
+
+    return [OptionValues(model, values) for _rule_id, model, values in stored]
+
+
+def remember_valid(effective: EffectiveSpec, options: Sequence[object] | None = None) -> None:
+    """Record that the rule settings passed (call after ``check_rule_config`` found nothing),
+    with the rules' validated ``options`` (in spec order) when every one is ``OptionValues``.
+    Never raises: a memo that cannot be written is no error."""
+    from superspec.spec import compiled
+
+    if not effective.facts["rules"] or compiled.disabled():
+        return
+    try:
+        _remember(effective, options)
+    except Exception:  # noqa: BLE001 - a cache that cannot remember is no error
+        return
+
+
+def _remember(effective: EffectiveSpec, options: Sequence[object] | None) -> None:
+    from superspec.enforce.optionvalues import OptionValues, as_dict, model_name
+    from superspec.enforce.registry import entry_points
+    from superspec.spec import compiled
+
+    facts = effective.facts
     files = [list(f) for f in compiled.code_stamp()]
-    eps = entry_points()
+    eps = entry_points(effective.path.parent)
     for rule_id, *_settings in facts["rules"]:
         ep = eps.get(rule_id)
         module = sys.modules.get(ep.module) if ep is not None else None
@@ -68,7 +126,12 @@ def remember_valid(effective: EffectiveSpec) -> None:
     if opened is None:
         return
     directory, secret = opened
-    data = json.dumps({"paths": path_dirs(), "files": files}).encode()
+    memo: dict[str, Any] = {"paths": path_dirs(), "files": files}
+    if options is not None and all(isinstance(o, OptionValues) for o in options):
+        memo["options"] = [[rule[0], model_name(o), as_dict(o)]
+                           for rule, o in zip(facts["rules"], options, strict=True)
+                           if isinstance(o, OptionValues)]
+    data = json.dumps(memo).encode()
     cachefiles.write_signed_bytes(directory, secret, FORMAT, _name(effective), data)
 
 

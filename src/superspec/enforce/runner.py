@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import inspect
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,7 @@ def evaluate(effective: EffectiveSpec, project_dir: Path, branch: str | None,
              maven_repo: Path | None, use_tool_cache: bool = True
              ) -> tuple[EnforceReport, set[Path], dict[str, Any]]:
     """Run the rules; also return the inputs read and the tool binaries' fingerprints."""
-    from superspec.enforce.registry import configured_rules
+    from superspec.enforce.rulememo import configured_rules
     from superspec.enforce.tools import binary, fingerprint
     from superspec.enforce.workspace import Workspace
 
@@ -67,8 +66,7 @@ def evaluate(effective: EffectiveSpec, project_dir: Path, branch: str | None,
     inputs.update(effective.layer_paths)
     inputs.update(Path(p) for p in cache.ecosystem_files(project_dir))
     for rule in rules:
-        with contextlib.suppress(TypeError, OSError):
-            inputs.add(Path(inspect.getfile(type(rule.rule))))
+        inputs.update(rule_files(rule))
     tools = {}
     for tool in sorted(workspace.tools_used):
         where = binary(tool)
@@ -76,6 +74,27 @@ def evaluate(effective: EffectiveSpec, project_dir: Path, branch: str | None,
     report = EnforceReport(facts["name"], branch, results,
                            warnings=tuple(workspace.warnings))
     return report, inputs, tools
+
+
+def rule_files(rule: Any) -> list[Path]:
+    """The files of a rule's code: its class's module and its options model's module."""
+    from superspec.enforce.optionvalues import OptionValues, model_name
+
+    options = rule.options
+    model_module = model_name(options).partition(":")[0] if isinstance(options, OptionValues) \
+        else type(options).__module__
+    found = []
+    for module in (type(rule.rule).__module__, model_module):
+        if module in sys.modules:
+            where = getattr(sys.modules[module], "__file__", None)
+        else:  # the options model's module, when the rules memo stood in for the model
+            import importlib.util
+
+            spec = importlib.util.find_spec(module)
+            where = spec.origin if spec is not None and spec.has_location else None
+        if where is not None:
+            found.append(Path(where))
+    return found
 
 
 def _run_rule(rule: Any, workspace: Any) -> RuleResult:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from superspec.enforce.graph import Dependency, DependencyGraph
 from superspec.enforce.model import Violation
-from superspec.enforce.rule import RuleContext, RuleOptions
+from superspec.enforce.rule import RuleContext
 from superspec.enforce.rules.common import trails
+from superspec.enforce.rules.optionsref import OptionsModel
 
 
 def class_name(entry: str) -> str:
@@ -28,13 +29,7 @@ def _ignored(name: str, patterns: list[str]) -> bool:
 
 class BanDuplicateClasses:
     id = "banDuplicateClasses"
-
-    class Options(RuleOptions):
-        ignore_when_identical: bool = False
-        ignore_classes: list[str] = []
-        scopes: list[str] = []
-        find_all_duplicates: bool = True  # accepted for compatibility: every duplicate is listed
-        message: str | None = None
+    Options = OptionsModel("BanDuplicateClassesOptions")
 
     def check(self, context: RuleContext) -> list[Violation]:
         out: list[Violation] = []

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from superspec.enforce.model import Violation
 from superspec.enforce.patterns import Selector
-from superspec.enforce.rule import RuleContext, RuleOptions
-from superspec.enforce.rules.common import Patterns, checked
+from superspec.enforce.rule import RuleContext
+from superspec.enforce.rules.common import checked
+from superspec.enforce.rules.optionsref import OptionsModel
 
 
 class BannedDependencies:
     id = "bannedDependencies"
-
-    class Options(RuleOptions):
-        excludes: Patterns = []
-        includes: Patterns = []
-        search_transitive: bool = True
-        message: str | None = None
+    Options = OptionsModel("BannedDependenciesOptions")
 
     def check(self, context: RuleContext) -> list[Violation]:
         o = context.options

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from pydantic import AfterValidator
-
-from superspec.enforce import patterns
 from superspec.enforce.graph import Coordinate, Dependency, DependencyGraph
 
-Patterns = Annotated[list[str], AfterValidator(patterns.validate)]
 _TIMESTAMP = re.compile(r"^(.*)-(\d{8}\.\d{6})-(\d+)$")
 
 

@@ -13,18 +13,14 @@ from collections import defaultdict
 from superspec.enforce.graph import Dependency, DependencyGraph
 from superspec.enforce.model import Violation
 from superspec.enforce.patterns import Selector
-from superspec.enforce.rule import RuleContext, RuleOptions
-from superspec.enforce.rules.common import Patterns, base_version, maven_classpath_edges, trails
+from superspec.enforce.rule import RuleContext
+from superspec.enforce.rules.common import base_version, maven_classpath_edges, trails
+from superspec.enforce.rules.optionsref import OptionsModel
 
 
 class DependencyConvergence:
     id = "dependencyConvergence"
-
-    class Options(RuleOptions):
-        unique_versions: bool = False
-        includes: Patterns = []  # extension (later Enforcer versions have them)
-        excludes: Patterns = []
-        message: str | None = None
+    Options = OptionsModel("DependencyConvergenceOptions")
 
     def check(self, context: RuleContext) -> list[Violation]:
         o = context.options

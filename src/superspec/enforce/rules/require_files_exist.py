@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from superspec.enforce.model import Violation
-from superspec.enforce.rule import RuleContext, RuleOptions
+from superspec.enforce.rule import RuleContext
+from superspec.enforce.rules.optionsref import OptionsModel
 
 
 class RequireFilesExist:
     id = "requireFilesExist"
-
-    class Options(RuleOptions):
-        files: list[str] = Field(min_length=1)
-        allow_nulls: bool = False
-        message: str | None = None
+    Options = OptionsModel("RequireFilesExistOptions")
 
     def check(self, context: RuleContext) -> list[Violation]:
         out = []

@@ -19,21 +19,14 @@ from superspec.enforce.graph import Dependency, DependencyGraph
 from superspec.enforce.locked import LockedDependency
 from superspec.enforce.model import Violation
 from superspec.enforce.patterns import Selector
-from superspec.enforce.rule import RuleContext, RuleOptions
-from superspec.enforce.rules.common import Patterns, checked, is_snapshot
+from superspec.enforce.rule import RuleContext
+from superspec.enforce.rules.common import checked, is_snapshot
+from superspec.enforce.rules.optionsref import OptionsModel
 
 
 class RequireReleaseDeps:
     id = "requireReleaseDeps"
-
-    class Options(RuleOptions):
-        only_when_release: bool = False
-        fail_when_parent_is_snapshot: bool = True
-        search_transitive: bool = True
-        excludes: Patterns = []
-        includes: Patterns = []
-        allow_ranges: bool = False  # extension: accept npm ranges / unpinned Python requirements
-        message: str | None = None
+    Options = OptionsModel("RequireReleaseDepsOptions")
 
     def check(self, context: RuleContext) -> list[Violation]:
         o = context.options

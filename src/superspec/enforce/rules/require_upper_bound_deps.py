@@ -13,8 +13,9 @@ from superspec.enforce.graph import Dependency, DependencyGraph
 from superspec.enforce.locked import LockedDependency
 from superspec.enforce.model import Violation
 from superspec.enforce.patterns import Selector, name_matches
-from superspec.enforce.rule import RuleContext, RuleOptions
+from superspec.enforce.rule import RuleContext
 from superspec.enforce.rules.common import base_version, maven_classpath_edges
+from superspec.enforce.rules.optionsref import OptionsModel
 
 
 def requested_version(dep: Dependency) -> str:
@@ -28,12 +29,7 @@ def requested_version(dep: Dependency) -> str:
 
 class RequireUpperBoundDeps:
     id = "requireUpperBoundDeps"
-
-    class Options(RuleOptions):
-        unique_versions: bool = False
-        excludes: list[str] = []
-        includes: list[str] = []
-        message: str | None = None
+    Options = OptionsModel("RequireUpperBoundDepsOptions")
 
     def check(self, context: RuleContext) -> list[Violation]:
         out = []
