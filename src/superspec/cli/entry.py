@@ -1,9 +1,10 @@
-"""The console script. An unchanged project's `superspec enforce` is answered from the result
-cache, and `superspec validate` of an unchanged spec from the compiled-spec cache, before the CLI
-framework is imported (see superspec.enforce.fastpath and superspec.spec.fastpath); so is
-`superspec package --env ...` of an unchanged spec (superspec.package.fastpath), and `superspec
-step NAME --params-file F` runs its runner without the CLI framework (superspec.step.fastpath).
-Everything else, and any cache miss, runs the full CLI.
+"""The console script. `superspec enforce` runs without the CLI framework (an unchanged
+project answered from the result cache, a changed one checked), and `superspec validate` of an
+unchanged spec is answered from the compiled-spec cache, before the CLI framework is imported
+(see superspec.enforce.fastpath and superspec.spec.fastpath); so is `superspec package --env ...`
+of an unchanged spec (superspec.package.fastpath), and `superspec step NAME --params-file F`
+runs its runner without the CLI framework (superspec.step.fastpath). Everything else, and any
+other cache miss, runs the full CLI.
 
 What those paths share with the full CLI is in ``superspec.cli.plain``.
 """
