@@ -80,18 +80,20 @@ def main() -> None:
         ws = workspace(Path(tmp) / "ws")
         env = {**os.environ, "SUPERSPEC_BIN": SUPERSPEC, "SUPERSPEC_VERSION": "0.1.0",
                "SUPERSPEC_CACHE_DIR": str(Path(tmp) / "user-cache" / "enforce")}
-        env.pop("SUPERSPEC_LAYERS", None)
+        for name in ("SUPERSPEC_LAYERS", "SUPERSPEC_NO_SPEC_CACHE", "PYTHONDONTWRITEBYTECODE"):
+            env.pop(name, None)  # bytecode is cached, as for an installed superspec
         layers = ["--layers", "ci/layers"]
         for params, case, runs, note, plain in (
             ("enforce", "enforce stage, result cache warm", 15,
-             "params validated, spec loaded, stage checked; enforce result cache warm",
+             "params from the params memo, spec from the compiled-spec cache, stage checked "
+             "against its facts; enforce result cache warm",
              [SUPERSPEC, "enforce", *layers, "--branch", "main",
               "--report-junit", "superspec-enforce.xml"]),
             ("enforce-nocache", "enforce stage, no cache (6 rules, java/mvn probes)", 5,
-             "params validated, spec loaded, stage checked",
+             "\"cache\": false: params validated, spec loaded in full, stage checked",
              [SUPERSPEC, "enforce", *layers, "--branch", "main", "--no-cache"]),
             ("package", "package stage (3 envs, 4 MB jar)", 15,
-             "params validated, spec loaded, stage checked",
+             "params from the memo, spec from the cache; the stage's envs from the model",
              [SUPERSPEC, "package", *layers, "--all-envs", "--out", "target/packages"]),
         ):
             step = params.split("-")[0]

@@ -118,8 +118,8 @@ def test_with_the_rules_memo_the_built_in_rules_run_without_pydantic(
 
 
 def test_built_in_options_read_the_same_as_their_models() -> None:
-    from superspec.enforce.optionvalues import OptionValues, as_dict, model_name, values_of
     from superspec.enforce.registry import entry_points, load_rule
+    from superspec.plainvalues import PlainValues, as_dict, model_name, values_of
 
     samples = {"requireToolVersion": {"java": "[11,)"}, "requireOS": {"family": "unix"},
                "requireFilesExist": {"files": ["a"]}, "bannedDependencies": {"excludes": ["x"]}}
@@ -129,7 +129,7 @@ def test_built_in_options_read_the_same_as_their_models() -> None:
     for rule_id, ep in built_in.items():
         model = load_rule(rule_id, ep).Options.model_validate(samples.get(rule_id, {}))
         values = values_of(model)
-        assert isinstance(values, OptionValues), rule_id
+        assert isinstance(values, PlainValues), rule_id
         assert as_dict(values) == model.model_dump()
         assert model_name(values) == f"superspec.enforce.rules.options:{type(model).__name__}"
         for field in type(model).model_fields:
@@ -143,8 +143,8 @@ def test_built_in_options_read_the_same_as_their_models() -> None:
 def test_options_that_are_not_plain_values_keep_their_model() -> None:
     from pathlib import PurePosixPath
 
-    from superspec.enforce.optionvalues import values_of
     from superspec.enforce.rule import RuleOptions
+    from superspec.plainvalues import values_of
 
     class Plugin(RuleOptions):  # a company rule's model: the rule may use anything of it
         owners: list[str] = []

@@ -19,9 +19,9 @@ from superspec.errors import SpecError, SuperspecError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from superspec.enforce.optionvalues import OptionValues
     from superspec.enforce.rule import Rule
     from superspec.enforce.ruleoptions import RuleOptions
+    from superspec.plainvalues import PlainValues
     from superspec.spec import EffectiveSpec
 
 EntryPoint = Any  # importlib.metadata.EntryPoint, or entrycache.CachedEntryPoint
@@ -39,7 +39,7 @@ class ConfiguredRule:
 
     id: str
     rule: Rule
-    options: RuleOptions | OptionValues  # OptionValues for a plain model
+    options: RuleOptions | PlainValues  # PlainValues for a plain model
     level: str
     only_when: tuple[str, ...] | None  # branch globs; None = always
     entry_point: EntryPoint
@@ -114,7 +114,7 @@ def check_rule_config(effective: EffectiveSpec) -> list[SpecError]:
     return _configure(effective)[1]
 
 
-def configured_rules(effective: EffectiveSpec, remembered: list[OptionValues] | None = None
+def configured_rules(effective: EffectiveSpec, remembered: list[PlainValues] | None = None
                      ) -> list[ConfiguredRule]:
     """The spec's rules in order, validated; raises SpecError listing every problem.
     ``remembered``: each rule's validated options, in spec order, from a rules memo that holds
@@ -125,7 +125,7 @@ def configured_rules(effective: EffectiveSpec, remembered: list[OptionValues] | 
     return rules
 
 
-def _configure(effective: EffectiveSpec, remembered: list[OptionValues] | None = None
+def _configure(effective: EffectiveSpec, remembered: list[PlainValues] | None = None
                ) -> tuple[list[ConfiguredRule], list[SpecError]]:
     facts = effective.facts  # the rule settings as plain data: no spec model needed
     if not facts["rules"]:
@@ -152,7 +152,7 @@ def _configure(effective: EffectiveSpec, remembered: list[OptionValues] | None =
             problems.append(SpecError(exc.message, location=effective.locate(base)))
             continue
         if remembered is not None:
-            options: RuleOptions | OptionValues = remembered[index]
+            options: RuleOptions | PlainValues = remembered[index]
         else:
             validated = _validated(effective, base, rule_id, rule.Options, options_data)
             if isinstance(validated, list):
@@ -166,12 +166,12 @@ def _configure(effective: EffectiveSpec, remembered: list[OptionValues] | None =
 
 
 def _validated(effective: EffectiveSpec, base: str, rule_id: str, model: type[RuleOptions],
-               data: dict[str, Any]) -> RuleOptions | OptionValues | list[SpecError]:
-    """The options as the rule receives them (``OptionValues`` for a plain model), or their
+               data: dict[str, Any]) -> RuleOptions | PlainValues | list[SpecError]:
+    """The options as the rule receives them (``PlainValues`` for a plain model), or their
     located problems."""
     from pydantic import ValidationError
 
-    from superspec.enforce.optionvalues import values_of
+    from superspec.plainvalues import values_of
 
     try:
         options = model.model_validate(data)

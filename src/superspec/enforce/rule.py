@@ -45,7 +45,7 @@ class RuleContext:
 
     rule_id: str
     level: str
-    options: Any  # the rule's Options instance (OptionValues for a plain model)
+    options: Any  # the rule's Options instance (PlainValues for a plain model)
     workspace: Workspace
     notes: list[str] = field(default_factory=list)
 

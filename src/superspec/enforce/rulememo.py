@@ -8,7 +8,7 @@ settings (ids, levels, onlyWhen, options) and the interpreter. It holds while th
 judged them is unchanged: superspec's modules (the options models among them), the rule
 plugins' modules, and the directories of ``sys.path`` (installing or removing a distribution,
 and with it a ``superspec.rules`` entry point, changes its directory). A memo written by an
-enforce run also holds each rule's validated options (``OptionValues``) when every rule's model
+enforce run also holds each rule's validated options (``PlainValues``) when every rule's model
 is plain; ``validate`` writes none. Stdlib only.
 """
 
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-    from superspec.enforce.optionvalues import OptionValues
     from superspec.enforce.registry import ConfiguredRule
+    from superspec.plainvalues import PlainValues
     from superspec.spec.effective import EffectiveSpec
 
 FORMAT = "rules-1"
@@ -40,7 +40,7 @@ class Memo:
 
     __slots__ = ("options",)
 
-    def __init__(self, options: list[OptionValues] | None) -> None:
+    def __init__(self, options: list[PlainValues] | None) -> None:
         self.options = options
 
 
@@ -48,15 +48,15 @@ def configured_rules(effective: EffectiveSpec) -> list[ConfiguredRule]:
     """``registry.configured_rules`` with this memo: the options it holds when it holds them,
     else validated by the models and remembered (a memo without options, as ``validate``
     writes, gains them when every rule's model is plain)."""
-    from superspec.enforce.optionvalues import OptionValues
     from superspec.enforce.registry import configured_rules as configure
+    from superspec.plainvalues import PlainValues
 
     memo = lookup(effective)
     remembered = None if memo is None else memo.options
     rules = configure(effective, remembered)
     options = [rule.options for rule in rules]
     if memo is None or (remembered is None
-                        and all(isinstance(o, OptionValues) for o in options)):
+                        and all(isinstance(o, PlainValues) for o in options)):
         remember_valid(effective, options)
     return rules
 
@@ -85,17 +85,17 @@ def lookup(effective: EffectiveSpec) -> Memo | None:
         return None
 
 
-def _options(stored: list[list[Any]] | None, rules: list[Any]) -> list[OptionValues] | None:
+def _options(stored: list[list[Any]] | None, rules: list[Any]) -> list[PlainValues] | None:
     if stored is None or [rule_id for rule_id, *_ in stored] != [r[0] for r in rules]:
         return None
-    from superspec.enforce.optionvalues import OptionValues
+    from superspec.plainvalues import PlainValues
 
-    return [OptionValues(model, values) for _rule_id, model, values in stored]
+    return [PlainValues(model, values) for _rule_id, model, values in stored]
 
 
 def remember_valid(effective: EffectiveSpec, options: Sequence[object] | None = None) -> None:
     """Record that the rule settings passed (call after ``check_rule_config`` found nothing),
-    with the rules' validated ``options`` (in spec order) when every one is ``OptionValues``.
+    with the rules' validated ``options`` (in spec order) when every one is ``PlainValues``.
     Never raises: a memo that cannot be written is no error."""
     from superspec.spec import compiled
 
@@ -108,8 +108,8 @@ def remember_valid(effective: EffectiveSpec, options: Sequence[object] | None = 
 
 
 def _remember(effective: EffectiveSpec, options: Sequence[object] | None) -> None:
-    from superspec.enforce.optionvalues import OptionValues, as_dict, model_name
     from superspec.enforce.registry import entry_points
+    from superspec.plainvalues import PlainValues, as_dict, model_name
     from superspec.spec import compiled
 
     facts = effective.facts
@@ -127,10 +127,10 @@ def _remember(effective: EffectiveSpec, options: Sequence[object] | None) -> Non
         return
     directory, secret = opened
     memo: dict[str, Any] = {"paths": path_dirs(), "files": files}
-    if options is not None and all(isinstance(o, OptionValues) for o in options):
+    if options is not None and all(isinstance(o, PlainValues) for o in options):
         memo["options"] = [[rule[0], model_name(o), as_dict(o)]
                            for rule, o in zip(facts["rules"], options, strict=True)
-                           if isinstance(o, OptionValues)]
+                           if isinstance(o, PlainValues)]
     data = json.dumps(memo).encode()
     cachefiles.write_signed_bytes(directory, secret, FORMAT, _name(effective), data)
 

@@ -1,5 +1,5 @@
 """The base of every rule's options model (pydantic). ``superspec.enforce.rule`` re-exports it;
-it lives apart so that running the built-in rules does not import pydantic (see ``optionvalues``).
+it lives apart so that running the built-in rules does not import pydantic (``plainvalues``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ class RuleOptions(BaseModel):
 
     ``plain``: the rule reads nothing of its options but the fields' values, so the validated
     values (``model_dump()``) can stand in for the model. The built-in rules' models set it; a
-    run then hands those rules ``OptionValues``, and an unchanged spec's next run takes them from
+    run then hands those rules ``PlainValues``, and an unchanged spec's next run takes them from
     the rules memo without importing pydantic."""
 
     model_config = ConfigDict(

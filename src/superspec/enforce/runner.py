@@ -78,10 +78,10 @@ def evaluate(effective: EffectiveSpec, project_dir: Path, branch: str | None,
 
 def rule_files(rule: Any) -> list[Path]:
     """The files of a rule's code: its class's module and its options model's module."""
-    from superspec.enforce.optionvalues import OptionValues, model_name
+    from superspec.plainvalues import PlainValues, model_name
 
     options = rule.options
-    model_module = model_name(options).partition(":")[0] if isinstance(options, OptionValues) \
+    model_module = model_name(options).partition(":")[0] if isinstance(options, PlainValues) \
         else type(options).__module__
     found = []
     for module in (type(rule.rule).__module__, model_module):

@@ -1,24 +1,20 @@
-"""`superspec step enforce`: the enforce runner behind the step contract."""
+"""`superspec step enforce`: the enforce runner behind the step contract.
+
+``params`` is the validated ``EnforceParams`` or its values from the params memo: read only as
+attributes."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from superspec.enforce.reports import write_junit
 from superspec.enforce.runner import run_enforce
 from superspec.step.context import StepContext, Verdict
-from superspec.step.contract import ParamsBase
 
-
-class EnforceParams(ParamsBase):
-    step: Literal["enforce"]
-    branch: str | None = Field(None, description="Branch name; default $BRANCH_NAME/$GIT_BRANCH.")
-    junit: str | None = Field(None, description="Also write a JUnit XML report to this path.")
-    maven_repo: str | None = Field(None, description="Local Maven repository to read POMs from.")
-    cache: bool = Field(True, description="Reuse cached dependency graphs and jar indexes.")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.enforce.stepparams import EnforceParams
 
 
 def run(ctx: StepContext, params: EnforceParams) -> Verdict:

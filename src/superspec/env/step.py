@@ -1,21 +1,17 @@
-"""`superspec step deploy`: the environment runner behind the step contract."""
+"""`superspec step deploy`: the environment runner behind the step contract.
+
+``params`` is the validated ``DeployParams`` or its values from the params memo: read only as
+attributes."""
 
 from __future__ import annotations
-
-from typing import Literal
-
-from pydantic import Field
 
 from superspec.env.engines import up
 from superspec.env.lookup import plan_in
 from superspec.step.context import StepContext, Verdict
-from superspec.step.contract import ParamsBase
 
-
-class DeployParams(ParamsBase):
-    step: Literal["deploy"]
-    env: str | None = Field(None, description="Environment; default: the stage's env.")
-    version: str | None = Field(None, description="Version/tag to deploy; default: app.version.")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.env.stepparams import DeployParams
 
 
 def run(ctx: StepContext, params: DeployParams) -> Verdict:

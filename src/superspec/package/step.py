@@ -1,31 +1,27 @@
-"""`superspec step package`: the package runner behind the step contract."""
+"""`superspec step package`: the package runner behind the step contract.
+
+``params`` is the validated ``PackageParams`` or its values from the params memo: read only as
+attributes."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field
 
 from superspec.errors import SuperspecError
 from superspec.package.runner import package_artifact
 from superspec.package.specdata import package_spec
 from superspec.step.context import StepContext, Verdict
-from superspec.step.contract import ParamsBase
 from superspec.suggest import unknown_environment
 
-
-class PackageParams(ParamsBase):
-    step: Literal["package"]
-    envs: list[str] | None = Field(None, description="Environments; default: the stage's envs.")
-    artifact: str | None = Field(None, description="Built artifact; default: package.artifact.")
-    out: str | None = Field(None, description="Output directory for the per-environment packages.")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.package.stepparams import PackageParams
 
 
 def run(ctx: StepContext, params: PackageParams) -> Verdict:
-    effective, stage = ctx.effective, ctx.stage
+    effective = ctx.effective
     envs = params.envs
-    if envs is None and stage is not None and params.stage is not None:
+    if envs is None and params.stage is not None:  # the stage (checked to exist) packages them
         from superspec.spec.packaging import envs_packaged_by
 
         envs = envs_packaged_by(effective.model, params.stage)  # the pipeline's rule

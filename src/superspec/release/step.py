@@ -1,30 +1,17 @@
-"""`superspec step release`: the release runner behind the step contract."""
+"""`superspec step release`: the release runner behind the step contract.
+
+``params`` is the validated ``ReleaseParams`` or its values from the params memo: read only as
+attributes."""
 
 from __future__ import annotations
-
-from typing import Literal
-
-from pydantic import Field, model_validator
 
 from superspec.release.command import run_release
 from superspec.release.run import Paused, RolledBack
 from superspec.step.context import StepContext, Verdict
-from superspec.step.contract import ParamsBase
 
-
-class ReleaseParams(ParamsBase):
-    step: Literal["release"]
-    env: str | None = Field(None, description="Environment; default: the stage's env.")
-    version: str | None = Field(None, description="Version/tag to release; default: app.version.")
-    resume: bool = Field(False, description="Continue a release paused for approval.")
-    abort: bool = Field(False, description="Roll back the release in progress (e.g. when its "
-                                           "approval was declined).")
-
-    @model_validator(mode="after")
-    def _one_way(self) -> ReleaseParams:
-        if self.resume and self.abort:
-            raise ValueError("'resume' and 'abort' exclude each other")
-        return self
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.release.stepparams import ReleaseParams
 
 
 def run(ctx: StepContext, params: ReleaseParams) -> Verdict:

@@ -8,8 +8,9 @@ accepts and the spec's JSON Schema, the step contract (names, params union, publ
 the CLI commands, the planner (which stages call superspec, which deploy), and a test holds the
 shared library's Groovy step whitelist to it.
 
-Adding a runner = one folder for its code (its params model and adapter) + one ``Runner(...)``
-in ``BUILTIN``. References are ``"module:attribute"`` strings, imported only when used, so
+Adding a runner = one folder for its code (its params model, in ``stepparams``, apart from its
+adapter so that a run from the params memo imports no pydantic) + one ``Runner(...)`` in
+``BUILTIN``. References are ``"module:attribute"`` strings, imported only when used, so
 listing the runners costs nothing at start-up. Stdlib only.
 """
 
@@ -39,19 +40,22 @@ class Runner:
 
 BUILTIN: tuple[Runner, ...] = (
     Runner("enforce", "Run the spec's enforce rules on the project.",
-           params="superspec.enforce.step:EnforceParams", adapter="superspec.enforce.step:run",
+           params="superspec.enforce.stepparams:EnforceParams",
+           adapter="superspec.enforce.step:run",
            command="superspec.cli.enforce:enforce"),
     Runner("build", "The build tool's build command (build.commands.build).", step=False),
     Runner("test", "The build tool's test command (build.commands.test).", step=False),
     Runner("package", "Configure the built artifact per environment.",
-           params="superspec.package.step:PackageParams", adapter="superspec.package.step:run",
+           params="superspec.package.stepparams:PackageParams",
+           adapter="superspec.package.step:run",
            command="superspec.cli.package:package"),
     Runner("deploy", "Deploy the packaged application to one environment.",
-           params="superspec.env.step:DeployParams", adapter="superspec.env.step:run",
+           params="superspec.env.stepparams:DeployParams", adapter="superspec.env.step:run",
            command="superspec.cli.deploy:deploy", needs_env=True),
     Runner("release", "Release to one environment with the spec's strategy (blue-green, "
                       "rolling, canary), gates, approval and rollback.",
-           params="superspec.release.step:ReleaseParams", adapter="superspec.release.step:run",
+           params="superspec.release.stepparams:ReleaseParams",
+           adapter="superspec.release.step:run",
            command="superspec.cli.release:release", needs_env=True, can_pause=True,
            can_roll_back=True),
     Runner("script", "The stage's own `script:` commands.", step=False),

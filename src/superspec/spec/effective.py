@@ -121,7 +121,8 @@ class EffectiveSpec:
     def facts(self) -> dict[str, Any]:
         """What the runners need of the model, as plain data: the project's name, its build
         tool, the default rule level, each rule's settings and the locked rule levels (the
-        enforce runner), and what packaging reads (``package.specdata``)."""
+        enforce runner), each pipeline stage's runner (``superspec step`` checks the stage its
+        params name) and what packaging reads (``package.specdata``)."""
         if self._facts is None:
             self._facts = facts_of(self.model, self.merged)
         return self._facts
@@ -151,7 +152,9 @@ def facts_of(model: Spec, merged: Merged) -> dict[str, Any]:
         branch = config.only_when.branch if config.only_when is not None else None
         rules.append((rule_id, config.level, branch, config.options))
     facts = {"name": model.name, "tool": model.build.tool, "level": model.enforce.level,
-             "rules": rules, "pinned": dict(merged.pinned_levels)}
+             "rules": rules, "pinned": dict(merged.pinned_levels),
+             "stages": {stage_id: model.stage_runner(stage_id)
+                        for stage_id in model.pipeline.stages}}
     # what the package runner reads (superspec.package.specdata), so that a cached spec is
     # packaged without the model; left out when it cannot be computed (then the model is built)
     import contextlib

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from superspec.errors import SuperspecError
-from superspec.step.contract import dump
 from superspec.step.dispatch import execute
 from superspec.step.files import Outputs
-from superspec.step.messages import error_message, write_json, write_message
+from superspec.step.messages import error_message, write_json
 from superspec.step.params import check_step_name
 
 
@@ -39,9 +38,9 @@ def run_step(name: str, params_file: Path, result_file: Path | None = None,
         stale.unlink(missing_ok=True)
     try:
         check_step_name(name)
-        result = dump(execute(name, params_file))
+        result = execute(name, params_file)
     except Exception as exc:
-        write_message(outputs.error, error_message(name, exc))
+        write_json(outputs.error, error_message(name, exc))
         raise
     write_json(outputs.result, result)
     if not result["exitCode"]:
@@ -50,7 +49,7 @@ def run_step(name: str, params_file: Path, result_file: Path | None = None,
     failed = result["status"] == "failed"
     text = result["message"] if failed else f"{name} {result['status']}: {result['message']}"
     if failed:
-        write_json(outputs.error, dump(error_message(name, SuperspecError(text))))
+        write_json(outputs.error, error_message(name, SuperspecError(text)))
     return StepRun(result, outputs, text)
 
 

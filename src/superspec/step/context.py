@@ -4,6 +4,7 @@ each runner (registered in ``superspec.runners.registry``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,20 @@ class RunnerUnavailable(SuperspecError):
 
 @dataclass(frozen=True)
 class StepContext:
-    """The effective spec, the stage the params name (or None) and the params file."""
+    """The effective spec, the stage the params name (``stage_id``, checked to exist and to run
+    this step; or None) and the params file."""
 
     effective: EffectiveSpec
-    stage: Stage | None
+    stage_id: str | None
     params_file: Path
+
+    @cached_property
+    def stage(self) -> Stage | None:
+        """The stage's model (built from the spec model on first read: a runner that reads only
+        the params and the spec's facts never builds it)."""
+        if self.stage_id is None:
+            return None
+        return self.effective.model.pipeline.stages[self.stage_id]
 
     def param_location(self, key: str) -> Location:
         return locate_param(self.params_file, key)

@@ -13,34 +13,18 @@ Examples of every message live in ``shared-library/resources/superspec/contract/
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from superspec.runners import registry
 from superspec.spec.modelbase import SECRET_NAME
+from superspec.step.codes import CONTRACT_VERSION as CONTRACT_VERSION
+from superspec.step.codes import ERROR_EXIT_CODES as ERROR_EXIT_CODES
+from superspec.step.codes import STATUS_EXIT_CODES as STATUS_EXIT_CODES
 
-CONTRACT_VERSION = 1
 Status = Literal["passed", "failed", "done", "rolled-back", "paused-for-approval"]
 ErrorKind = Literal["params", "spec", "input", "failure", "unavailable", "internal"]
-
-# status -> process exit code of `superspec step` (the pipeline may act on either)
-STATUS_EXIT_CODES: dict[str, int] = {
-    "passed": 0,
-    "done": 0,
-    "failed": 1,
-    "rolled-back": 4,
-    "paused-for-approval": 5,
-}
-# error kind -> exit code (params problems are usage errors of the step)
-ERROR_EXIT_CODES: dict[str, int] = {
-    "params": 2,
-    "spec": 1,
-    "input": 1,
-    "failure": 1,
-    "unavailable": 1,
-    "internal": 3,
-}
 
 
 def _camel(name: str) -> str:
@@ -61,7 +45,14 @@ SecretName = Annotated[str, Field(pattern=f"^{SECRET_NAME}$")]
 
 
 class ParamsBase(ContractModel):
-    """Keys every step accepts."""
+    """Keys every step accepts.
+
+    ``plain``: the step's adapter reads nothing of its params but the fields' values (attribute
+    reads), so the validated values (``superspec.plainvalues``) can stand in for the model, and
+    an unchanged params file's next run takes them from the params memo (``step.paramsmemo``)
+    without importing pydantic. The built-in steps' models set it."""
+
+    plain: ClassVar[bool] = False
 
     contract: Literal[1] = Field(description="Contract version; this superspec speaks 1.")
     spec: str = Field("superspec.yaml", description="The project's spec file (workspace-relative).")

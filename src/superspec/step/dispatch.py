@@ -1,34 +1,33 @@
-"""Run one step: params file -> validated params -> runner -> result message (or error message)."""
+"""Run one step: params file -> validated params -> runner -> result message (or error message).
+
+An unchanged step imports no pydantic: its params come from the params memo
+(``step.params.step_params``), its spec from the compiled-spec cache, the stage it names is
+checked against the spec's facts, and the result message is built as plain data
+(``step.messages``)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from superspec import __version__
 from superspec.errors import InputError, SpecError, SuperspecError
-from superspec.paths import display_path
 from superspec.runners import registry
 from superspec.step.context import RunnerUnavailable, StepContext, Verdict
-from superspec.step.contract import (
-    CONTRACT_VERSION,
-    STATUS_EXIT_CODES,
-    ApprovalRequest,
-    ParamsBase,
-    StepResult,
-)
-from superspec.step.params import load_params, locate_param
-from superspec.suggest import hinted, unknown_environment
+from superspec.step.messages import result_message
+from superspec.step.params import locate_param, step_params
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # the spec model is built only for a runner (or a stage) that reads it
+TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms
+if TYPE_CHECKING:
+    from typing import Any
+
     from superspec.spec import EffectiveSpec
-    from superspec.spec.models import Stage
+    from superspec.step.params import StepParams
 
 
-def execute(name: str, params_file: Path) -> StepResult:
-    """Validate the params, load the spec and run the step's runner. Raises SuperspecError."""
-    params = load_params(name, params_file)
+def execute(name: str, params_file: Path) -> dict[str, Any]:
+    """Validate the params, load the spec and run the step's runner: the result message.
+    Raises SuperspecError."""
+    params = step_params(name, params_file)
     check_secrets(params, params_file)
     from superspec.spec.compiled import pinned_root, search_dirs
     from superspec.spec.effective import load_spec
@@ -39,16 +38,10 @@ def execute(name: str, params_file: Path) -> StepResult:
                           pinned_root(params.root), use_cache=getattr(params, "cache", True))
     stage = _stage(effective, params, params_file)
     context = StepContext(effective, stage, params_file)
-    verdict = run_runner(context, params)
-    approval = ApprovalRequest.model_validate(verdict.approval) if verdict.approval else None
-    return StepResult(
-        contract=CONTRACT_VERSION, step=name, status=verdict.status,  # type: ignore[arg-type]
-        exit_code=STATUS_EXIT_CODES[verdict.status], superspec=__version__,
-        message=verdict.message, details=verdict.details, approval=approval,
-    )
+    return result_message(name, run_runner(context, params))
 
 
-def run_runner(ctx: StepContext, params: ParamsBase) -> Verdict:
+def run_runner(ctx: StepContext, params: StepParams) -> Verdict:
     """The registered runner's verdict. A runner not in this version answers "not available"
     once its params and the environment it targets are checked."""
     name = params.step
@@ -63,7 +56,7 @@ def run_runner(ctx: StepContext, params: ParamsBase) -> Verdict:
     return verdict
 
 
-def target_env(ctx: StepContext, params: ParamsBase) -> str:
+def target_env(ctx: StepContext, params: StepParams) -> str:
     """The environment a runner targets: the params' env, else the stage's; must exist."""
     name = params.step
     env = getattr(params, "env", None) or (ctx.stage.env if ctx.stage else None)
@@ -78,11 +71,13 @@ def target_env(ctx: StepContext, params: ParamsBase) -> str:
         location = ctx.effective.locate(f"pipeline.stages.{params.stage}.env")
     known = ctx.effective.model.environments
     if env not in known:
+        from superspec.suggest import unknown_environment
+
         raise SuperspecError(unknown_environment(env, known), location=location)
     return str(env)
 
 
-def check_secrets(params: ParamsBase, params_file: Path) -> None:
+def check_secrets(params: StepParams, params_file: Path) -> None:
     """Every secret the params name must be in the environment (the CI puts it there)."""
     missing = [name for name in params.secrets if not os.environ.get(name)]
     if missing:
@@ -94,21 +89,25 @@ def check_secrets(params: ParamsBase, params_file: Path) -> None:
         )
 
 
-def _stage(effective: EffectiveSpec, params: ParamsBase, params_file: Path) -> Stage | None:
-    """The pipeline stage the params name (checked to exist and to run this step), or None."""
-    if params.stage is None:
+def _stage(effective: EffectiveSpec, params: StepParams, params_file: Path) -> str | None:
+    """The pipeline stage the params name (checked to exist and to run this step), or None.
+    Read from the spec's facts: the spec model is not built for it."""
+    stage: str | None = params.stage
+    if stage is None:
         return None
-    stages = effective.model.pipeline.stages
-    if params.stage not in stages:
+    stages: dict[str, str] = effective.facts["stages"]
+    if stage not in stages:
+        from superspec.paths import display_path
+        from superspec.suggest import hinted
+
         spec = display_path(effective.path)
-        message = hinted(f"stage '{params.stage}' is not in pipeline.stages of {spec}",
-                         params.stage, stages, "stages")
+        message = hinted(f"stage '{stage}' is not in pipeline.stages of {spec}",
+                         stage, stages, "stages")
         raise SuperspecError(message, location=locate_param(params_file, "stage"))
-    runner = effective.model.stage_runner(params.stage)
-    step = params.step
-    if runner != step:
+    runner = stages[stage]
+    if runner != params.step:
         raise SpecError(
-            f"stage '{params.stage}' runs '{runner}', not '{step}'",
-            location=effective.locate(f"pipeline.stages.{params.stage}"),
+            f"stage '{stage}' runs '{runner}', not '{params.step}'",
+            location=effective.locate(f"pipeline.stages.{stage}"),
         )
-    return stages[params.stage]
+    return stage

@@ -2,11 +2,11 @@
 
 ``main(argv)`` parses ``step NAME --params-file F [--result-file R] [--error-file E]
 [--format F]`` (options in any order, ``--opt=value`` or ``--opt value``), runs the step as the
-``step`` command does (``step.command.run_step``: the params validated against the contract, the
-spec from the compiled-spec cache when unchanged) and prints and exits as it does, errors
-included (the CLI's error boundary, ``cli.entry.boundary``). It returns None — the full CLI must
-run — for anything it does not parse, before the step starts: ``--help``, an unknown option, a
-missing or empty value, a path click's Path type would refuse.
+``step`` command does (``step.command.run_step``: the params validated against the contract or
+taken from the params memo, the spec from the compiled-spec cache when unchanged) and prints and
+exits as it does, errors included (the CLI's error boundary, ``cli.entry.boundary``). It returns
+None — the full CLI must run — for anything it does not parse, before the step starts:
+``--help``, an unknown option, a missing or empty value, a path click's Path type would refuse.
 """
 
 from __future__ import annotations

@@ -1,18 +1,30 @@
-"""Read and validate a params file: each problem located (file:line key), with hints."""
+"""Read and validate a params file: each problem located (file:line key), with hints.
+
+``load_params`` validates with the step's params model (pydantic); ``step_params`` (what a step
+run uses) answers an unchanged params file from the params memo (``step.paramsmemo``) with the
+values that model produced, importing no pydantic.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
 
 from superspec import __version__
 from superspec.errors import Location, SpecError, SuperspecError, UsageError
 from superspec.paths import display_path
-from superspec.step.contract import CONTRACT_VERSION, ParamsBase, params_model, step_names
-from superspec.suggest import hinted
+from superspec.runners import registry
+from superspec.step.codes import CONTRACT_VERSION
+
+TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+    from superspec.plainvalues import PlainValues
+    from superspec.step.contract import ParamsBase
+
+    # what a runner's adapter receives: the validated model or its remembered values
+    StepParams = ParamsBase | PlainValues
 
 
 class ParamsError(UsageError):
@@ -31,59 +43,95 @@ class ParamsError(UsageError):
 
 def check_step_name(name: str) -> None:
     """Reject a step superspec does not know, suggesting the closest one."""
-    names = step_names()
+    names = registry.step_names()
     if name in names:
         return
+    from superspec.suggest import hinted
+
     raise UsageError(hinted(f"unknown step '{name}'", name, names, "steps"))
 
 
 def load_params(name: str, path: Path) -> ParamsBase:
     """Read ``path`` as the params of step ``name``; raises ParamsError listing every problem."""
-    display = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _error("params file not found", Location(display)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _error(f"cannot read params file: {exc}", Location(display)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _error(
-            f"params file is not valid JSON: {exc.msg}", Location(display, exc.lineno, exc.colno)
-        ) from None
-    if not isinstance(data, dict):
-        raise _error("params must be a JSON object", Location(display, 1))
-    lines: list[dict[str, int]] = []  # the keys' lines, read (with the YAML reader) for errors
+    return ParamsSource(name, path).validate()
 
-    def where(key: str | None) -> Location:
+
+def step_params(name: str, path: Path) -> StepParams:
+    """``load_params``, or the values it gave for these very bytes when the params memo holds
+    them (an unchanged params file, validated by unchanged code)."""
+    from superspec.step import paramsmemo
+
+    source = ParamsSource(name, path)
+    remembered = paramsmemo.lookup(name, source.raw, source.data)
+    if remembered is not None:
+        return remembered
+    params = source.validate()
+    paramsmemo.remember(name, source.raw, source.data, params)
+    return params
+
+
+class ParamsSource:
+    """A params file read and checked up to its model: JSON, an object, this contract, this
+    step. Raises ParamsError."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        self.name = name
+        self.display = display = display_path(path)
+        self._lines: dict[str, int] | None = None  # the keys' lines, read for errors only
+        try:
+            self.raw = path.read_bytes()
+            # as Path.read_text reads it: universal newlines
+            self.text = self.raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        except FileNotFoundError:
+            raise _error("params file not found", Location(display)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _error(f"cannot read params file: {exc}", Location(display)) from None
+        try:
+            data = json.loads(self.text)
+        except json.JSONDecodeError as exc:
+            raise _error(f"params file is not valid JSON: {exc.msg}",
+                         Location(display, exc.lineno, exc.colno)) from None
+        if not isinstance(data, dict):
+            raise _error("params must be a JSON object", Location(display, 1))
+        self.data: dict[str, Any] = data
+        contract = data.get("contract")
+        if "contract" not in data:
+            raise _error(f"missing key 'contract' (this superspec speaks contract "
+                         f"{CONTRACT_VERSION})", self.where(None))
+        if contract != CONTRACT_VERSION or isinstance(contract, bool):
+            raise _error(
+                f"contract {json.dumps(contract)} is not supported by superspec {__version__}, "
+                f"which speaks contract {CONTRACT_VERSION}", self.where("contract"))
+        if data.get("step") != name:
+            got = "missing" if "step" not in data else f"{json.dumps(data['step'])}"
+            raise _error(f"'step' must be \"{name}\" for `superspec step {name}` (got {got})",
+                         self.where("step" if "step" in data else None))
+
+    def where(self, key: str | None) -> Location:
         if not key:
-            return Location(display, None, key=key)
-        if not lines:
-            lines.append(_key_lines(text, display))
-        return Location(display, lines[0].get(key), key=key)
+            return Location(self.display, None, key=key)
+        if self._lines is None:
+            self._lines = _key_lines(self.text, self.display)
+        return Location(self.display, self._lines.get(key), key=key)
 
-    contract = data.get("contract")
-    if "contract" not in data:
-        raise _error(f"missing key 'contract' (this superspec speaks contract {CONTRACT_VERSION})",
-                     where(None))
-    if contract != CONTRACT_VERSION or isinstance(contract, bool):
-        raise _error(
-            f"contract {json.dumps(contract)} is not supported by superspec {__version__}, "
-            f"which speaks contract {CONTRACT_VERSION}", where("contract"))
-    if data.get("step") != name:
-        got = "missing" if "step" not in data else f"{json.dumps(data['step'])}"
-        raise _error(f"'step' must be \"{name}\" for `superspec step {name}` (got {got})",
-                     where("step" if "step" in data else None))
-    model = params_model(name)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        known = sorted(field.alias or key for key, field in model.model_fields.items())
-        raise ParamsError([_problem(err, known, where) for err in exc.errors()]) from None
+    def validate(self) -> ParamsBase:
+        """The params validated by the step's model (imports pydantic)."""
+        from pydantic import ValidationError
+
+        from superspec.step.contract import params_model
+
+        model = params_model(self.name)
+        try:
+            return model.model_validate(self.data)
+        except ValidationError as exc:
+            known = sorted(field.alias or key for key, field in model.model_fields.items())
+            raise ParamsError([_problem(err, known, self.where) for err in exc.errors()]) \
+                from None
 
 
 def _problem(err: Any, known: list[str], where: Any) -> SuperspecError:
+    from superspec.suggest import hinted
+
     loc = [str(part) for part in err["loc"]]
     key = loc[0] if loc else None
     dotted = ".".join(loc) or None

@@ -1,7 +1,7 @@
 """The built-in rules' options models: each option's type, default and checks, in one place.
 
 A rule reads them as ``Options`` (``optionsref.OptionsModel``). Every model is ``plain``: the
-rules read only the values, so a run hands them ``OptionValues`` (see ``enforce.optionvalues``).
+rules read only the values, so a run hands them ``PlainValues`` (``superspec.plainvalues``).
 """
 
 from __future__ import annotations
