@@ -103,3 +103,24 @@ def base_image(docker_host: str, tmp_path_factory: pytest.TempPathFactory) -> st
     subprocess.run(["docker", "-H", docker_host, "import", "--change", "WORKDIR /app",
                     str(archive), ref], check=True, capture_output=True)
     return ref
+
+
+SETTLE = 0.05  # seconds a base must rest before its digest is remembered, in these tests (the
+# real rule, twice the writeback delay, is tested on its own in test_digest_cache.py)
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user cache directory of the test's own, no CI workspace set, the settle time shortened
+    to SETTLE. When the temp dir is on a file system the digest cache refuses (tmpfs in some CI
+    images), it is trusted anyway: the rules under test do not depend on the file system."""
+    from superspec.package import digestcache
+
+    directory = tmp_path / "user-cache" / "enforce"
+    monkeypatch.setenv("SUPERSPEC_CACHE_DIR", str(directory))
+    for name in ("WORKSPACE", "CI_PROJECT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(digestcache, "settle_ns", lambda: int(SETTLE * 1e9))
+    if not digestcache.trusted_filesystem(tmp_path.stat().st_dev):
+        monkeypatch.setattr(digestcache, "trusted_filesystem", lambda _device: True)
+    return directory

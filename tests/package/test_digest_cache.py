@@ -16,23 +16,7 @@ import pytest
 from superspec import __version__, cachefiles
 from superspec.digest import canonical_json
 from superspec.package import digestcache
-from tests.package.conftest import make_jar, run_cli, spec_args
-
-SETTLE = 0.05  # seconds; the real rule (twice the writeback delay) is tested on its own
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "user-cache" / "enforce"
-    monkeypatch.setenv("SUPERSPEC_CACHE_DIR", str(directory))
-    for name in ("WORKSPACE", "CI_PROJECT_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(digestcache, "settle_ns", lambda: int(SETTLE * 1e9))
-    if not digestcache.trusted_filesystem(tmp_path.stat().st_dev):
-        # the temp dir is on a file system the cache refuses (tmpfs in some CI images): the
-        # key rules below are file-system independent, so they are tested anyway
-        monkeypatch.setattr(digestcache, "trusted_filesystem", lambda _device: True)
-    return directory
+from tests.package.conftest import SETTLE, make_jar, run_cli, spec_args
 
 
 @pytest.fixture

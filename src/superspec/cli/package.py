@@ -49,8 +49,10 @@ def package(ctx: click.Context, spec: Path, layers: tuple[Path, ...], envs: tupl
       superspec package verify target/app.jar target/app-prod.jar
       superspec package verify --image registry.example/app:1.4.2 registry.example/app:1.4.2-test
 
-    The base's sha256 is remembered between runs while the file is unchanged (same device,
-    inode, size, mtime and ctime); --no-cache hashes it afresh.
+    The base's sha256 and its checked layout are remembered between runs while the file is
+    unchanged (same device, inode, size, mtime and ctime), and each environment's rendered files
+    while every template and value they came from is the same; --no-cache hashes, checks and
+    renders afresh.
 
     Progress goes to stderr; --format json prints the results on stdout.
     """

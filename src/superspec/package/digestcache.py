@@ -156,15 +156,7 @@ def settle_ns() -> int | None:
 
 def trusted_filesystem(device: int) -> bool:
     """Whether the file system of ``device`` is one whose ctime the kernel keeps (see above)."""
-    wanted = f"{os.major(device)}:{os.minor(device)}"
-    try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
-        return False
-    types = set()
-    for line in lines:
-        fields = line.split()
-        if len(fields) > 2 and fields[2] == wanted and " - " in line:
-            types.add(line.split(" - ", 1)[1].split()[0])
+    from superspec.package.filesystems import mount_types
+
+    types = mount_types(device)
     return len(types) == 1 and types <= TRUSTED_FILESYSTEMS

@@ -7,8 +7,7 @@ It is written inside the artifact (entry ``superspec-package.json``) and beside 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from superspec import __version__
 
@@ -20,8 +19,7 @@ MANIFEST_ENTRY = "superspec-package.json"
 FORMAT = 1
 
 
-@dataclass(frozen=True)
-class ChangedEntry:
+class ChangedEntry(NamedTuple):
     path: str
     action: str  # "replaced" or "added"
     template: str
@@ -33,8 +31,7 @@ class ChangedEntry:
                 "sha256": self.sha256, "size": self.size}
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     environment: str
     environment_class: str
     app: str
@@ -46,7 +43,7 @@ class Manifest:
     values_digest: str
     secrets: list[str]
     secret_style: str
-    entries: list[ChangedEntry] = field(default_factory=list)
+    entries: list[ChangedEntry]
     manifest_entry: str = MANIFEST_ENTRY  # where it lies inside the artifact
     superspec_version: str = __version__
 

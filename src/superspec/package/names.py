@@ -58,6 +58,9 @@ def check_names(names: list[str], archive: str) -> list[str]:
     )
     if suspicious:
         return [check_name(n, archive) for n in names]
+    if "\n./" not in joined and "/\n" not in joined and joined[:2] != "./" \
+            and joined[-1:] != "/":
+        return names  # nothing to normalize
     return [n if n[:2] != "./" and n[-1:] != "/" else normalize(n) for n in names]
 
 

@@ -26,8 +26,14 @@ from superspec.errors import InputError, Location, SpecError
 from superspec.package.names import normalize, unsafe_reason
 from superspec.package.rendered import Rendered, check_secret_style
 from superspec.package.sandbox import Sandbox, Secrets, UndeclaredSecret
-from superspec.package.specdata import RESERVED, env_values, package_spec, values_digest
-from superspec.package.templates import TemplateRefused
+from superspec.package.specdata import (
+    RESERVED,
+    env_values,
+    package_spec,
+    render_inputs,
+    values_digest,
+)
+from superspec.package.templatefiles import TemplateRefused
 from superspec.paths import display_path
 
 TYPE_CHECKING = False
@@ -73,17 +79,12 @@ __all__ = ["RESERVED", "Rendered", "Renderer", "context", "env_values", "values_
 
 
 def context(effective: EffectiveSpec, env: str, version: str | None) -> dict[str, Any]:
-    spec = package_spec(effective)
-    environment = spec.environments[env]
-    app = spec.app
-    replicas = app["replicas"].get(env, app["replicas"].get("default"))
+    inputs = render_inputs(effective, env, version)
     return {
-        **env_values(effective, env),
-        "env": unset_as_undefined({"name": env, **environment}, "env"),
-        "app": unset_as_undefined({
-            "name": spec.name, "image": app["image"], "version": version or app["version"],
-            "port": app["port"], "health": app["health"], "replicas": replicas}, "app"),
-        "secrets": Secrets(spec.secrets, spec.secret_style),
+        **inputs["values"],
+        "env": unset_as_undefined(inputs["env"], "env"),
+        "app": unset_as_undefined(inputs["app"], "app"),
+        "secrets": Secrets(*inputs["secrets"]),
     }
 
 

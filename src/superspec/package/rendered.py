@@ -4,15 +4,14 @@ no templates to render never imports it; ``package.render`` holds the renderer).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from superspec.spec import EffectiveSpec
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     path: str  # entry path inside the artifact
     template: str  # as written in the spec
     data: bytes

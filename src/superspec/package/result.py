@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from superspec.package.manifest import ChangedEntry
 
 
-@dataclass
-class PackageResult:
+class PackageResult(NamedTuple):
     environment: str
     kind: str
     base: str
@@ -18,7 +16,7 @@ class PackageResult:
     output: str
     manifest_file: str | None
     entries: list[ChangedEntry]
-    image: dict[str, Any] | None = field(default=None)
+    image: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"environment": self.environment, "kind": self.kind, "base": self.base,

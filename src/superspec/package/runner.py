@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
+import stat
 import threading
 from collections.abc import Callable
-from operator import methodcaller
+from itertools import compress, repeat
+from operator import eq
 from pathlib import Path
 
 from superspec.errors import InputError, Location
@@ -27,7 +27,6 @@ from superspec.package.manifest import MANIFEST_ENTRY, ChangedEntry, Manifest
 from superspec.package.plan import artifact_path, check_artifact, check_envs, output_paths
 from superspec.package.rendered import Rendered, check_secret_style
 from superspec.package.result import PackageResult, source_epoch
-from superspec.package.scan import read_entry
 from superspec.paths import display_path
 
 TYPE_CHECKING = False
@@ -44,7 +43,7 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
     ``cache=False``: hash the base afresh, neither using nor writing a remembered digest."""
     envs = list(dict.fromkeys(envs))  # --env prod --env prod packages prod once
     check_envs(effective, envs)
-    rendered = render_envs(effective, envs, version)
+    rendered = render_envs(effective, envs, version, cache)
     say = progress or (lambda _: None)
     if image is not None:
         from superspec.package.image import package_image
@@ -55,8 +54,9 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
     check_artifact(base, display)
     targets = output_paths(base, envs, out)
     sides = {env: side_manifest_path(targets[env]) for env in envs}
-    early = _file_digest(base, Path(effective.path).parent if cache else None)
-    kind, archive = kinds.open_artifact(base, display, check=False)
+    project_dir = Path(effective.path).parent if cache else None
+    early = _file_digest(base, project_dir)
+    kind, archive = kinds.open_artifact(base, display, check=False, project_dir=project_dir)
     run = _Run()
     try:
         existing = kinds.entry_kinds(archive)
@@ -66,9 +66,9 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
         if wheel:
             rendered = _with_record(archive, existing, display, rendered, manifest_at)
         digest = early or _Digest(lambda: kinds.base_sha256(archive))
-        linked = kinds.hard_link_targets(archive)
+        linked, links = kinds.hard_link_targets(archive), _canonical_links(existing)
         manifests = {env: _manifest(effective, env, version, kind, base,
-                                    _changes(existing, linked, rendered[env], display,
+                                    _changes(existing, links, linked, rendered[env], display,
                                              manifest_at), digest, manifest_at)
                      for env in envs}
         try:
@@ -85,6 +85,8 @@ def package_artifact(effective: EffectiveSpec, envs: list[str], artifact: Path |
                 raise InputError(f"cannot write the packaged artifact: {exc.strerror or exc}",
                                  location=Location(display_path(where))) from None
             raise
+        if project_dir is not None:
+            kinds.remember(archive, project_dir)
     finally:
         kinds.close(archive)
     results = []
@@ -146,9 +148,7 @@ class _Run:
         rename cannot replace, moves aside."""
         if not os.path.lexists(target):
             return
-        import secrets
-
-        kept = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
+        kept = target.with_name(f".{target.name}.{os.urandom(4).hex()}.old")
         if tmp.is_dir() and target.is_dir() and not target.is_symlink():
             os.replace(target, kept)
         else:
@@ -158,6 +158,8 @@ class _Run:
                 if target.is_symlink():
                     os.symlink(os.readlink(target), kept)
                 elif target.is_file():
+                    import shutil
+
                     shutil.copy2(target, kept)
                 else:
                     return  # a directory where a file goes: the rename below fails
@@ -177,16 +179,18 @@ class _Run:
                 directory.rmdir()
 
 
+_SIGNATURES = tuple(e for end in (".SF", ".RSA", ".DSA", ".EC") for e in (end, end.lower()))
+
+
 def _check_base(kind: str, existing: dict[str, str], display: str) -> None:
-    # C-level filters first: a base has tens of thousands of entries and rarely any of these
-    packaged = [n for n in filter(methodcaller("endswith", MANIFEST_ENTRY), existing)
-                if wheels.is_manifest(n)]
+    # one C-level pass first: a base has tens of thousands of entries and rarely any of these
+    found = list(compress(existing, map(str.endswith, existing,
+                                        repeat((MANIFEST_ENTRY, *_SIGNATURES)))))
+    packaged = [n for n in found if n.endswith(MANIFEST_ENTRY) and wheels.is_manifest(n)]
     if packaged:
         raise InputError(f"the base already holds {packaged[0]}: it is a packaged artifact; "
                          "package from the build output", location=Location(display))
-    endings = tuple(e for end in (".SF", ".RSA", ".DSA", ".EC") for e in (end, end.lower()))
-    signed = sorted(n for n in filter(methodcaller("endswith", endings), existing)
-                    if n[:9].upper() == "META-INF/")
+    signed = sorted(n for n in found if n.endswith(_SIGNATURES) and n[:9].upper() == "META-INF/")
     if kind == "zip" and signed:
         raise InputError(f"the base is a signed jar ({signed[0]}); changing any entry would "
                          "invalidate its signature: package before signing",
@@ -200,17 +204,24 @@ def _with_record(archive: kinds.Archive, existing: dict[str, str], display: str,
     record_at = f"{wheels.dist_info(existing, display)}/RECORD"
     if existing.get(record_at) != "file":
         raise InputError(f"the wheel has no {record_at}", location=Location(display))
+    from superspec.package.scan import read_entry
+
     record = read_entry(archive, record_at)
     return {env: files + [Rendered(record_at, "(wheel RECORD)", wheels.updated_record(
                 record, {f.path: f.data for f in files}, manifest_at))]
             for env, files in rendered.items()}
 
 
-def _changes(existing: dict[str, str], linked: dict[str, str], files: list[Rendered],
-             display: str, manifest_at: str) -> list[ChangedEntry]:
+def _canonical_links(existing: dict[str, str]) -> set[str]:
+    """The links by the path the kernel sees: a link stored as 'a/./b' is in the way of
+    'a/b/c' (one C-level pass: a base has tens of thousands of entries and few links)."""
+    return {canonical(name)
+            for name in compress(existing, map(eq, existing.values(), repeat("link")))}
+
+
+def _changes(existing: dict[str, str], links: set[str], linked: dict[str, str],
+             files: list[Rendered], display: str, manifest_at: str) -> list[ChangedEntry]:
     changes, seen = [], set()
-    # links by the path the kernel sees: a link stored as 'a/./b' is in the way of 'a/b/c'
-    links = {canonical(name) for name, kind in existing.items() if kind == "link"}
 
     def kind_of(path: str) -> str | None:
         return "link" if path in links else existing.get(path)
@@ -298,15 +309,16 @@ def _job(run: _Run, target: Path, kind: str, files: list[Rendered], existing: di
          manifest: Callable[[], Manifest], base: Path, manifest_at: str) -> kinds.Job:
     run.make_dirs(target.parent)
     if kind == "dir":
+        import tempfile
+
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
         run.stage(tmp, target)
         tmp.rmdir()  # copytree creates it
     else:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = _temp_file(target)
         os.close(fd)
-        tmp = Path(name)
         run.stage(tmp, target)
-        shutil.copymode(base, tmp)
+        os.chmod(tmp, stat.S_IMODE(os.stat(base).st_mode))
     replaced = {f.path: f.data for f in files if f.path in existing}
     added: list[tuple[str, Data]] = [
         (f.path, f.data) for f in files if f.path not in existing]
@@ -317,8 +329,7 @@ def _job(run: _Run, target: Path, kind: str, files: list[Rendered], existing: di
 def _write_temp(run: _Run, path: Path, data: bytes) -> Path:
     """``data`` in a temp file beside ``path`` (mode 0644), to be renamed over it on commit."""
     run.make_dirs(path.parent)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(name)
+    fd, tmp = _temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -329,26 +340,52 @@ def _write_temp(run: _Run, path: Path, data: bytes) -> Path:
     return tmp
 
 
+def _temp_file(target: Path) -> tuple[int, Path]:
+    """A new private file ``.<name>.<random>.tmp`` beside ``target``, opened for writing (what
+    tempfile.mkstemp does, without importing tempfile and random on the fast path)."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+        except FileExistsError:
+            continue
+
+
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_CLOEXEC", 0)
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
+        import shutil
+
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
 
 
-def render_envs(effective: EffectiveSpec, envs: list[str],
-                version: str | None) -> dict[str, list[Rendered]]:
-    """Each environment's rendered files, in spec order. The checks are those of
-    ``render.Renderer`` (secretStyle, then each environment's values) whether or not there is
-    a template to render."""
+def render_envs(effective: EffectiveSpec, envs: list[str], version: str | None,
+                cache: bool = True) -> dict[str, list[Rendered]]:
+    """Each environment's rendered files, in spec order: remembered from an earlier run while
+    everything they came from is unchanged (see rendercache; not with ``cache=False``), else
+    rendered (and remembered). The checks are those of ``render.Renderer`` (secretStyle, then
+    each environment's values) whether or not there is a template to render."""
     from superspec.package.specdata import env_values, package_spec
 
     spec = package_spec(effective)
     if spec.files:
+        from superspec.package import rendercache
+
+        remembered = rendercache.lookup(effective, envs, version) if cache else None
+        if remembered is not None:
+            return remembered
         from superspec.package.render import Renderer
 
         renderer = Renderer(effective)
-        return {env: renderer.render(env, version) for env in envs}
+        rendered = {env: renderer.render(env, version) for env in envs}
+        if cache and not renderer.jinja.random_used:
+            rendercache.store(effective, version, rendered, renderer.jinja.project_loader.read)
+        return rendered
     check_secret_style(effective, spec.secret_style)
     for env in envs:
         env_values(effective, env)

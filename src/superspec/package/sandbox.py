@@ -8,7 +8,8 @@ Every lookup on ``secrets`` (``secrets.X``, ``secrets['X']``, ``secrets|attr('X'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,22 @@ class Sandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with ``secrets`` answered by Secrets.reference alone."""
 
     def __init__(self, project: Path) -> None:
-        super().__init__(loader=ProjectLoader(str(project)), undefined=jinja2.StrictUndefined,
+        self.project_loader = ProjectLoader(str(project))
+        super().__init__(loader=self.project_loader, undefined=jinja2.StrictUndefined,
                          keep_trailing_newline=True, autoescape=False)
         self.filters["attr"] = _attr
         self.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _json}
+        self.random_used = False  # a rendering that drew a random value is not remembered
+        self.filters["random"] = self._noting_random(self.filters["random"])
+        self.globals["lipsum"] = self._noting_random(jinja2.utils.generate_lorem_ipsum)
+
+    def _noting_random(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)  # keeps jinja2's pass_context mark
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            self.random_used = True
+            return function(*args, **kwargs)
+
+        return noted
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Secrets):

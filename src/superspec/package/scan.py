@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 
-from superspec.package.artifact import Archive, file_sha256
+from superspec.package.artifact import file_sha256
 from superspec.package.directory import DirArchive
 from superspec.package.tararchive import READ_CHUNK, TarArchive
 from superspec.package.zipread import ZipArchive
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from superspec.package.artifact import Archive
 
 
 def scan(archive: Archive, capture: set[str]) -> tuple[dict[str, str], dict[str, bytes]]:

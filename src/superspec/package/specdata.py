@@ -122,6 +122,21 @@ def env_values(effective: EffectiveSpec, env: str) -> dict[str, Any]:
     return values
 
 
+def render_inputs(effective: EffectiveSpec, env: str, version: str | None) -> dict[str, Any]:
+    """Everything a template of ``env`` sees, as plain data: the values, ``env``, ``app`` and
+    the secrets' names and style (``package.render.context`` wraps it for jinja2)."""
+    spec = package_spec(effective)
+    app = spec.app
+    return {
+        "values": env_values(effective, env),
+        "env": {"name": env, **spec.environments[env]},
+        "app": {"name": spec.name, "image": app["image"], "version": version or app["version"],
+                "port": app["port"], "health": app["health"],
+                "replicas": app["replicas"].get(env, app["replicas"].get("default"))},
+        "secrets": (spec.secrets, spec.secret_style),
+    }
+
+
 def values_digest(values: dict[str, Any]) -> str:
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

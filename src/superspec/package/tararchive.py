@@ -1,6 +1,6 @@
 """Tar and tar.gz artifacts: list members with their raw spans, copy unchanged members block-wise.
 
-A plain tar is copied range by range in the kernel. A tar.gz cannot be: its members are
+A plain tar is copied range by range from a map of it. A tar.gz cannot be: its members are
 decompressed as one stream (once for every environment packaged in the run) and each output is
 recompressed at gzip level 1; that recompression is the cost of the format.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from superspec.errors import InputError, Location
-from superspec.package.copyrange import RangeWriter
+from superspec.package.copyrange import Layout
 from superspec.package.lazydata import Data, resolve
 from superspec.package.links import check_links
 from superspec.package.names import check_name, check_unique
@@ -123,18 +123,25 @@ def trailer(length: int) -> bytes:
 Plan = tuple[dict[str, bytes], list[tuple[str, Data]]]  # replaced by name, added (path, data)
 
 
-def write_tar(archive: TarArchive, src_fd: int, dst_fd: int, plan: Plan, mtime: int) -> None:
-    """Copy a plain tar range by range, writing only the replaced and added members."""
-    replaced, added = plan
-    out = RangeWriter(src_fd, dst_fd)
+def tar_body(archive: TarArchive, replaced: dict[str, bytes]) -> Layout:
+    """A plain tar's output up to its added members: unchanged members are ranges of the base,
+    replaced ones new bytes."""
+    out = Layout()
     for member in archive.members:
         if member.name in replaced:
-            out.write(member_bytes(member.info, replaced[member.name]))
+            out.add(member_bytes(member.info, replaced[member.name]))
         else:
             out.copy(member.start, member.end)
+    return out
+
+
+def tar_ending(pos: int, added: list[tuple[str, Data]], mtime: int) -> Layout:
+    """The added members and the end-of-archive blocks, after ``pos`` bytes of body."""
+    out = Layout(pos)
     for name, data in added:
-        out.write(member_bytes(new_info(name, mtime), resolve(data)))
-    out.write(trailer(out.pos))
+        out.add(member_bytes(new_info(name, mtime), resolve(data)))
+    out.add(trailer(out.pos))
+    return out
 
 
 def write_targz(archive: TarArchive, outputs: list[tuple[BinaryIO, Plan]], mtime: int) -> None:

@@ -3,11 +3,6 @@ hashes and sizes stay true for the replaced and added files (PEP 376/427)."""
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import io
-
 from superspec.errors import InputError, Location
 from superspec.package.manifest import MANIFEST_ENTRY
 
@@ -37,6 +32,11 @@ def is_manifest(name: str) -> bool:
 def updated_record(record: bytes, files: dict[str, bytes], manifest: str) -> bytes:
     """RECORD with new hash and size for each of ``files`` (added when absent) and a line for the
     manifest (without a hash, like RECORD's own line: the manifest records RECORD's digest)."""
+    import base64
+    import csv
+    import hashlib
+    import io
+
     rows = list(csv.reader(io.StringIO(record.decode("utf-8"))))
     lines = {row[0]: i for i, row in enumerate(rows) if row}
     for path, data in list(files.items()) + [(manifest, None)]:

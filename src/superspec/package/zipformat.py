@@ -3,12 +3,10 @@ writer."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import mmap
 import struct
-from collections.abc import Callable, Iterator
-from typing import Any
+import sys
+from collections.abc import Callable
 
 from superspec.errors import InputError
 
@@ -23,18 +21,15 @@ MAX32, MAX16 = 0xFFFFFFFF, 0xFFFF
 
 Buffer = mmap.mmap | bytes
 Corrupt = Callable[[str], InputError]
-Row = tuple[Any, ...]
-OFFSET, CD_POS, WIDE = 14, 15, 17
+
+_LITTLE = sys.byteorder == "little"
 
 
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a large archive's rows are built: every tuple made
-    survives, so collections would only walk them again and again (a third of the parse)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def column(records: bytes, at: int, size: int, stride: int) -> list[int]:
+    """The little-endian field of ``size`` (2 or 4) bytes at ``at`` of every ``stride``-byte
+    record in ``records``, gathered with strided slices (C speed, no loop per record)."""
+    count = len(records) // stride
+    gathered = bytearray(size * count)
+    for byte in range(size):
+        gathered[(byte if _LITTLE else size - 1 - byte)::size] = records[at + byte::stride]
+    return memoryview(gathered).cast("I" if size == 4 else "H").tolist()

@@ -1,26 +1,26 @@
-"""Write a zip-family archive from a base: unchanged entries are copied as raw byte ranges
+"""Lay out a zip-family archive from a base: unchanged entries are raw byte ranges of it
 (local header + compressed data + data descriptor, never decompressed), replaced and added
-entries are compressed afresh, and a new central directory is written (zip64 when needed).
+entries are compressed afresh, and a new central directory follows (zip64 when needed).
+``artifact.write_outputs`` writes the layouts (see copyrange).
 """
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import deque
+from itertools import repeat
+from operator import add
+from typing import NamedTuple
 
-from superspec.package.copyrange import RangeWriter
+from superspec.package.copyrange import Layout
 from superspec.package.lazydata import Data, resolve
 from superspec.package.zipformat import (
-    CD_POS,
     CENTRAL,
     EOCD,
     LOCAL,
     MAX16,
     MAX32,
-    OFFSET,
     SIG_CENTRAL,
     SIG_EOCD,
     SIG_EOCD64,
@@ -38,8 +38,7 @@ _OFFSET = struct.Struct("<L")
 MADE_BY_UNIX = (3 << 8) | 20
 
 
-@dataclass(frozen=True)
-class NewEntry:
+class NewEntry(NamedTuple):
     name: str
     data: Data  # a callable is asked for the bytes when they are written
 
@@ -54,78 +53,80 @@ def dos_stamp(epoch: int) -> tuple[int, int]:
             ((year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday)
 
 
-def write_zip(archive: ZipArchive, src_fd: int, dst_fd: int, replaced: dict[str, bytes],
-              added: list[NewEntry], stamp: tuple[int, int],
-              checked: Callable[[], bool] = lambda: True) -> None:
-    """Write the packaged archive to ``dst_fd`` (positioned at 0).
+class Body(NamedTuple):
+    """An output up to its central directory, and that directory (offsets and the replaced
+    entries' records updated)."""
 
-    When the entries look back to back, the body is copied before the archive's local headers
-    are checked: ``checked()`` waits for that check and says whether it passed (if not, nothing
-    more is written; the caller removes the file). Should the entries turn out not to be back
-    to back after all, the output is rewritten entry by entry.
-    """
-    first = min((row[OFFSET] for row in archive.rows), default=archive.cd_offset)
-    if archive.ascending and archive.cd_end + HEADROOM < MAX32:
-        out = _Out(src_fd, dst_fd)
-        out.copy(0, first)  # bytes before the first entry (e.g. a launch script) stay as they are
-        directory = _write_contiguous(archive, out, replaced)
-        out.flush()
-        if not checked():
-            return
-        if archive.contiguous:
-            _finish(archive, out, directory, added, stamp)
-            return
-        os.ftruncate(dst_fd, 0)
-        os.lseek(dst_fd, 0, os.SEEK_SET)
-    elif not checked():
-        return
-    out = _Out(src_fd, dst_fd)
-    out.copy(0, first)
-    _finish(archive, out, _write_each(archive, out, replaced), added, stamp)
+    layout: Layout
+    directory: bytearray
 
 
-def _finish(archive: ZipArchive, out: _Out, directory: bytearray, added: list[NewEntry],
-            stamp: tuple[int, int]) -> None:
-    """Added entries, the central directory and the end records."""
-    for item in added:
-        name = item.name.encode("utf-8")
-        new = ZipEntry(item.name, name, MADE_BY_UNIX, 20, 0x800 if not name.isascii() else 0, 8,
-                       stamp[0], stamp[1], 0, 0, 0, 0, UNIX_FILE_0644, b"", b"", 0, 0, 0)
-        directory += out.write_entry(new, resolve(item.data))
-    out.flush()
-    cd_offset = out.pos
-    out.write(bytes(directory))
-    count = len(archive.rows) + len(added)
-    _end_records(out, count, len(directory), cd_offset, archive.comment)
-    out.flush()
+def copy_ahead(archive: ZipArchive) -> bool:
+    """Whether outputs can be laid out before the base's local headers are checked: its entries
+    look back to back (``contiguous_body``; the check confirms it) and no output could need zip64
+    offsets."""
+    return archive.ascending and archive.cd_end + HEADROOM < MAX32
 
 
-def _write_contiguous(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
+def contiguous_body(archive: ZipArchive, replaced: dict[str, bytes]) -> Body:
     """Entries lie back to back (each ends where the next begins, the last at the central
-    directory): copy each run between replaced entries as one range. A replaced entry is padded
-    to a multiple of ALIGN bytes, so every environment of a run usually shifts the entries after
-    it by the same amount and shares one shifted central directory."""
-    rows, count = archive.rows, len(archive.rows)
-    hits = [i for i, name in enumerate(archive.names) if name in replaced] if replaced else []
+    directory): each run between replaced entries is one range. A replaced entry is padded to a
+    multiple of ALIGN bytes, so every environment of a run usually shifts the entries after it
+    by the same amount and shares one shifted central directory."""
+    offsets, count = archive.central.offsets, len(archive.names)
+    out = Layout()
+    out.copy(0, min(offsets, default=archive.cd_offset))  # e.g. a launch script, as it is
+    hits = sorted(archive.names.index(name) for name in replaced)  # every one is an entry
+    following = [*offsets[1:], archive.cd_offset]
     start, deltas, records = 0, [], {}
     for index in hits + [count]:
-        end = rows[index][OFFSET] if index < count else archive.cd_offset
+        end = offsets[index] if index < count else archive.cd_offset
         if index > start:
-            out.copy(rows[start][OFFSET], end)
+            out.copy(offsets[start], end)
         if index == count:
             break
         entry = archive.entry(index)
-        following = rows[index + 1][OFFSET] if index + 1 < count else archive.cd_offset
-        records[entry.cd_pos] = out.write_entry(
-            _replacement(entry, replaced[entry.name]), replaced[entry.name], align=ALIGN)
+        records[entry.cd_pos] = _add_entry(
+            out, _replacement(entry, replaced[entry.name]), replaced[entry.name], align=ALIGN)
         if len(records[entry.cd_pos]) != entry.cd_len:  # pragma: no cover - same name and extra
             raise ValueError(f"central record of {entry.name!r} changed length")
-        deltas.append(out.pos - following)
+        deltas.append(out.pos - following[index])
         start = index + 1
     directory = bytearray(_shifted_directory(archive, tuple(hits), tuple(deltas)))
     for cd_pos, record in records.items():
         directory[cd_pos:cd_pos + len(record)] = record
-    return directory
+    return Body(out, directory)
+
+
+def entrywise_body(archive: ZipArchive, replaced: dict[str, bytes]) -> Body:
+    """Entries in any order, with gaps or zip64 fields (after the check: their spans come
+    from the local headers): each unchanged entry is its own range (adjacent ones merge)."""
+    out = Layout()
+    out.copy(0, min(archive.central.offsets, default=archive.cd_offset))
+    offsets, fresh = [], {}
+    for entry in archive.entries:
+        if entry.name in replaced:
+            offsets.append(out.pos)
+            fresh[entry.name] = _add_entry(out, _replacement(entry, replaced[entry.name]),
+                                           replaced[entry.name])
+        else:
+            offsets.append(out.copy(entry.offset, entry.end))
+    return Body(out, _patched_directory(archive, offsets, fresh))
+
+
+def ending(archive: ZipArchive, body: Body, added: list[NewEntry],
+           stamp: tuple[int, int]) -> Layout:
+    """What follows the body: added entries, the central directory and the end records."""
+    out, directory = Layout(body.layout.pos), body.directory
+    for item in added:
+        name = item.name.encode("utf-8")
+        new = ZipEntry(item.name, name, MADE_BY_UNIX, 20, 0x800 if not name.isascii() else 0, 8,
+                       stamp[0], stamp[1], 0, 0, 0, 0, UNIX_FILE_0644, b"", b"", 0, 0, 0)
+        directory += _add_entry(out, new, resolve(item.data))
+    cd_offset = out.add(bytes(directory))
+    count = len(archive.names) + len(added)
+    _end_records(out, count, len(directory), cd_offset, archive.comment)
+    return out
 
 
 def _shifted_directory(archive: ZipArchive, hits: tuple[int, ...],
@@ -136,28 +137,19 @@ def _shifted_directory(archive: ZipArchive, hits: tuple[int, ...],
     cached = archive.shifted.get(key)
     if cached is not None:
         return cached
-    directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
-    rows, patch = archive.rows, _OFFSET.pack_into
-    bounds = [*hits[1:], len(rows)] if hits else []
+    central = archive.central
+    directory = bytearray(central.cd)
+    offsets, records = central.offsets, central.records
+    bounds = [*hits[1:], len(offsets)] if hits else []
     for hit, delta, stop in zip(hits, deltas, bounds, strict=True):
-        if rows[stop - 1][OFFSET] + delta >= MAX32 if stop > hit + 1 else False:
-            raise ValueError("zip64 offsets needed")  # pragma: no cover - kept out by write_zip
-        for row in rows[hit + 1:stop]:
-            patch(directory, row[CD_POS] + 42, row[OFFSET] + delta)
+        if offsets[stop - 1] + delta >= MAX32 if stop > hit + 1 else False:
+            raise ValueError("zip64 offsets needed")  # pragma: no cover - kept out by copy_ahead
+        # every offset field of the run, patched in one C-level pass
+        deque(map(_OFFSET.pack_into, repeat(directory),
+                  map(add, records[hit + 1:stop], repeat(42)),
+                  map(add, offsets[hit + 1:stop], repeat(delta))), maxlen=0)
     archive.shifted[key] = bytes(directory)
     return archive.shifted[key]
-
-
-def _write_each(archive: ZipArchive, out: _Out, replaced: dict[str, bytes]) -> bytearray:
-    offsets, fresh = [], {}
-    for entry in archive.entries:
-        if entry.name in replaced:
-            offsets.append(out.pos)
-            fresh[entry.name] = out.write_entry(_replacement(entry, replaced[entry.name]),
-                                                replaced[entry.name])
-        else:
-            offsets.append(out.copy(entry.offset, entry.end))
-    return _patched_directory(archive, offsets, fresh)
 
 
 def _patched_directory(archive: ZipArchive, offsets: list[int],
@@ -165,7 +157,7 @@ def _patched_directory(archive: ZipArchive, offsets: list[int],
     """The base's central directory with new offsets and the replaced entries' records patched
     in place (one copy, no per-entry rebuild); rebuilt record by record only when zip64 fields
     come or go."""
-    directory = bytearray(archive.mm[archive.cd_offset:archive.cd_end])
+    directory = bytearray(archive.central.cd)
     patch = _OFFSET.pack_into
     for entry, offset in zip(archive.entries, offsets, strict=True):
         record = fresh.get(entry.name)
@@ -185,33 +177,29 @@ def _replacement(entry: ZipEntry, data: bytes) -> ZipEntry:
                     entry.internal_attr, entry.external_attr, entry.extra, entry.comment, 0, 0, 0)
 
 
-class _Out(RangeWriter):
-    """The output zip: raw ranges plus freshly written entries."""
-
-    def write_entry(self, entry: ZipEntry, data: bytes, align: int = 0) -> bytes:
-        """Write a local header and the (compressed) data; return the central record. With
-        ``align``, the local header carries an alignment extra field (tag 0xD935, as zipalign
-        writes it) that pads the entry to a multiple of ``align`` bytes."""
-        body = data
-        if entry.method == 8:
-            packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-            body = packer.compress(data) + packer.flush()
-        if len(body) >= MAX32 or len(data) >= MAX32:
-            raise ValueError(f"rendered file {entry.name!r} is too large for a zip entry")
-        crc = zlib.crc32(data)
-        full = ZipEntry(entry.name, entry.raw_name, entry.version_made, entry.version_needed,
-                        entry.flags, entry.method, entry.dos_time, entry.dos_date, crc,
-                        len(body), len(data), entry.internal_attr, entry.external_attr,
-                        entry.extra, entry.comment, 0, 0, 0)
-        offset = self.pos
-        extra = b""
-        if align:
-            size = LOCAL.size + len(full.raw_name) + len(body) + 6
-            extra = struct.pack("<3H", 0xD935, 2 + (-size % align), align) + bytes(-size % align)
-        self.write(LOCAL.pack(SIG_LOCAL, full.version_needed, full.flags, full.method,
-                              full.dos_time, full.dos_date, crc, len(body), len(data),
-                              len(full.raw_name), len(extra)) + full.raw_name + extra + body)
-        return _central(full, offset)
+def _add_entry(out: Layout, entry: ZipEntry, data: bytes, align: int = 0) -> bytes:
+    """Add a local header and the (compressed) data; return the central record. With
+    ``align``, the local header carries an alignment extra field (tag 0xD935, as zipalign
+    writes it) that pads the entry to a multiple of ``align`` bytes."""
+    body = data
+    if entry.method == 8:
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        body = packer.compress(data) + packer.flush()
+    if len(body) >= MAX32 or len(data) >= MAX32:
+        raise ValueError(f"rendered file {entry.name!r} is too large for a zip entry")
+    crc = zlib.crc32(data)
+    full = ZipEntry(entry.name, entry.raw_name, entry.version_made, entry.version_needed,
+                    entry.flags, entry.method, entry.dos_time, entry.dos_date, crc,
+                    len(body), len(data), entry.internal_attr, entry.external_attr,
+                    entry.extra, entry.comment, 0, 0, 0)
+    extra = b""
+    if align:
+        size = LOCAL.size + len(full.raw_name) + len(body) + 6
+        extra = struct.pack("<3H", 0xD935, 2 + (-size % align), align) + bytes(-size % align)
+    offset = out.add(LOCAL.pack(SIG_LOCAL, full.version_needed, full.flags, full.method,
+                                full.dos_time, full.dos_date, crc, len(body), len(data),
+                                len(full.raw_name), len(extra)) + full.raw_name + extra + body)
+    return _central(full, offset)
 
 
 def _central(entry: ZipEntry, offset: int) -> bytes:
@@ -235,11 +223,10 @@ def _central(entry: ZipEntry, offset: int) -> bytes:
     ) + entry.raw_name + extra + entry.comment
 
 
-def _end_records(out: _Out, count: int, size: int, offset: int, comment: bytes) -> None:
+def _end_records(out: Layout, count: int, size: int, offset: int, comment: bytes) -> None:
     if count >= MAX16 or size >= MAX32 or offset >= MAX32:
-        eocd64 = out.pos
-        out.write(ZIP64_EOCD.pack(SIG_EOCD64, ZIP64_EOCD.size - 12, 45, 45, 0, 0, count, count,
-                                  size, offset))
-        out.write(ZIP64_LOCATOR.pack(SIG_LOC64, 0, eocd64, 1))
+        eocd64 = out.add(ZIP64_EOCD.pack(SIG_EOCD64, ZIP64_EOCD.size - 12, 45, 45, 0, 0, count,
+                                         count, size, offset))
+        out.add(ZIP64_LOCATOR.pack(SIG_LOC64, 0, eocd64, 1))
         count, size, offset = min(count, MAX16), min(size, MAX32), min(offset, MAX32)
-    out.write(EOCD.pack(SIG_EOCD, 0, 0, count, count, size, offset, len(comment)) + comment)
+    out.add(EOCD.pack(SIG_EOCD, 0, 0, count, count, size, offset, len(comment)) + comment)

@@ -1,0 +1,107 @@
+"""A zip base's checked layout, remembered between runs while the file is provably unchanged.
+
+Parsing the central directory of a 21,000-entry jar and checking every local header against it
+(zipread, zipcentral, zipcheck) costs ~25 ms; reading the result back costs ~5. An entry holds
+what packaging reads of a base that passed every one of those checks — each entry's name, raw
+name, offset, compressed size, flags and record position, the links, the zip64 records, where
+each entry's data starts and its span ends, whether the entries lie back to back — for one file
+as ``digestcache.key_of`` (device, inode, size, mtime, ctime) plus its real path, and a lookup
+uses it only when all five are the same for the file it then maps. The central directory's
+bytes are read from that file again.
+
+Trust: digestcache's, rule for rule (the same key, trusted file systems and settle time, the
+same signed files in the user's cache; see there): the checks are a function of the file's
+bytes, and under those rules a file whose key is unchanged has unchanged bytes. An entry is
+written only after a run in which the base passed every check, when the file last changed well
+before that run opened it, and when its key was the same at the end as when it was opened.
+``superspec package --no-cache`` neither reads nor writes an entry; ``package verify`` always
+parses and checks afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+from pathlib import Path
+
+from superspec import __version__
+from superspec.package import digestcache
+from superspec.package.copyrange import PopulatedMap
+from superspec.package.zipcentral import Central
+from superspec.package.zipread import ZipArchive
+
+SIGNED_FORMAT = "package-layout-1"  # part of every entry's MAC
+
+
+def entry_name(real: str) -> str:
+    return "package-layout-" + hashlib.sha256(real.encode("utf-8", "surrogateescape")) \
+        .hexdigest()[:32]
+
+
+def lookup(path: Path, display: str, project_dir: Path) -> ZipArchive | None:
+    """The archive at ``path``, parsed and checked as remembered, when its entry is authentic
+    and the file's key unchanged; else None. Never raises."""
+    try:
+        return _lookup(path, display, project_dir)
+    except Exception:  # noqa: BLE001 - whatever is wrong with a stored file, it is a miss
+        return None
+
+
+def _lookup(path: Path, display: str, project_dir: Path) -> ZipArchive | None:
+    from superspec.cachefiles import open_cache, read_signed_bytes
+
+    opened = open_cache(project_dir)
+    if opened is None:
+        return None
+    real = os.path.realpath(path)
+    payload = read_signed_bytes(*opened, SIGNED_FORMAT, entry_name(real))
+    if payload is None:
+        return None
+    (version, stored_path, key, names, raw_names, offsets, csizes, flags, records, links, wide,
+     starts, ends, contiguous, comment, cd_offset, cd_end) = marshal.loads(payload)
+    if version != __version__ or stored_path != real:
+        return None
+    with open(real, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if digestcache.key_of(st) != key or not digestcache.trusted_filesystem(st.st_dev):
+            return None
+        cd = os.pread(handle.fileno(), cd_end - cd_offset, cd_offset)
+        if len(cd) != cd_end - cd_offset:
+            return None
+        source = PopulatedMap(handle.fileno())
+    central = Central(cd, raw_names, offsets, csizes, flags, records, links, frozenset(wide))
+    archive = ZipArchive(path, display, source, names, central, comment, cd_offset, cd_end)
+    archive.mark_checked(starts, ends, contiguous)
+    return archive
+
+
+def store(archive: ZipArchive, project_dir: Path) -> None:
+    """Remember ``archive``'s layout once it passed every check, when the rules above allow.
+    Never raises: an unusable cache only means parsing next time."""
+    with contextlib.suppress(Exception):
+        _store(archive, project_dir)
+
+
+def _store(archive: ZipArchive, project_dir: Path) -> None:
+    from superspec.cachefiles import open_cache, write_signed_bytes
+
+    st, settle = archive.opened, digestcache.settle_ns()
+    if archive.remembered or not archive.checked or st is None or settle is None \
+            or max(st.st_ctime_ns, st.st_mtime_ns) > archive.opened_ns - settle \
+            or not digestcache.trusted_filesystem(st.st_dev):
+        return
+    real, key = os.path.realpath(archive.path), digestcache.key_of(st)
+    if digestcache.key_of(os.stat(real)) != key:  # changed since it was opened, or another file
+        return
+    opened = open_cache(project_dir, create=True)
+    if opened is None:
+        return
+    central = archive.central
+    payload = marshal.dumps((
+        __version__, real, key, archive.names, central.raw_names, central.offsets,
+        central.csizes, central.flags, central.records, central.links, sorted(central.wide),
+        archive.starts, archive.ends, archive.contiguous, archive.comment, archive.cd_offset,
+        archive.cd_end))
+    write_signed_bytes(*opened, SIGNED_FORMAT, entry_name(real), payload)

@@ -1,0 +1,182 @@
+"""The fast paths of the zip reader and writer against their one-by-one counterparts: the
+central directory split on its signature and read in columns, the local headers compared all at
+once, unchanged runs copied as one range, layouts written with a few writev calls."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from superspec.errors import InputError
+from superspec.package import copyrange, outputs, zipcentral
+from superspec.package.zipread import open_zip
+from tests.package.conftest import PROPS, make_jar, run_cli, spec_args
+
+
+def fields(path: Path) -> list[tuple[object, ...]]:
+    parsed = open_zip(path)
+    try:
+        return [(e.name, e.crc, e.csize, e.usize, e.offset, e.method, e.extra, e.comment,
+                 e.flags) for e in parsed.entries]
+    finally:
+        parsed.close()
+
+
+def reference(path: Path) -> list[tuple[object, ...]]:
+    with zipfile.ZipFile(path) as archive:
+        return [(i.filename.rstrip("/"), i.CRC, i.compress_size, i.file_size, i.header_offset,
+                 i.compress_type, i.extra, i.comment, i.flag_bits) for i in archive.infolist()]
+
+
+def mixed_zip(path: Path, odd: bytes = b"") -> Path:
+    """Entries with extra fields and comments; ``odd`` goes into one extra field and one
+    comment (a central-directory signature there defeats the split)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("plain.txt", b"x" * 500, compress_type=zipfile.ZIP_DEFLATED)
+        info = zipfile.ZipInfo("with-extra.bin")
+        info.extra = struct.pack("<2H", 0xCAFE, 4 + len(odd)) + b"abcd" + odd
+        info.comment = b"a comment" + odd
+        archive.writestr(info, b"y" * 300)
+        archive.writestr("dir/", b"")
+        for i in range(50):
+            archive.writestr(f"c/{i}.class", bytes([i]) * (i * 10))
+    return path
+
+
+def test_split_and_walk_read_the_same_fields(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    plain, odd = mixed_zip(tmp_path / "plain.zip"), mixed_zip(tmp_path / "odd.zip", b"PK\x01\x02")
+    walked = []
+    real = zipcentral._walk
+    monkeypatch.setattr(zipcentral, "_walk", lambda *a: walked.append(1) or real(*a))
+    assert fields(plain) == reference(plain)
+    assert not walked  # split on the signature
+    assert fields(odd) == reference(odd)
+    assert walked  # a signature in an extra field and a comment: walked record by record
+
+
+def test_the_first_bad_local_header_is_named(tmp_path: Path) -> None:
+    """The headers are compared all at once; the error still names the first entry that is
+    wrong, in directory order."""
+    jar = make_jar(tmp_path / "app.jar", classes=30)
+    data = bytearray(jar.read_bytes())
+    for name in (b"BOOT-INF/classes/org/example/C20.class",
+                 b"BOOT-INF/classes/org/example/C12.class"):
+        at = data.index(name)  # the local header's copy comes first
+        data[at + len(name) - 7] ^= 0x20  # 'C' -> 'c'
+    jar.write_bytes(bytes(data))
+    with pytest.raises(InputError) as caught:
+        open_zip(jar).close()
+    assert caught.value.message == ("corrupt zip archive: entry "
+                                    "'BOOT-INF/classes/org/example/C12.class': local header "
+                                    "names a different entry")
+
+
+def test_a_header_cut_off_by_the_end_of_the_file(tmp_path: Path) -> None:
+    jar = make_jar(tmp_path / "app.jar", classes=2)
+    data = jar.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    count = int.from_bytes(data[end + 10:end + 12], "little")
+    cd_offset = int.from_bytes(data[end + 16:end + 20], "little")
+    patched = bytearray(data)
+    patched[cd_offset + 42:cd_offset + 46] = (len(data) - 10).to_bytes(4, "little")
+    jar.write_bytes(bytes(patched))
+    assert count > 1
+    with pytest.raises(InputError) as caught:
+        open_zip(jar).close()
+    assert caught.value.message == ("corrupt zip archive: entry 'META-INF/MANIFEST.MF': no local "
+                                    f"header at offset {len(data) - 10}")
+
+
+@pytest.mark.parametrize("writer", ["runs", "entry by entry"])
+@pytest.mark.parametrize("content", ["small", "shrinking"])
+def test_unchanged_bytes_are_the_base_s_around_the_replaced_entry(
+        writer: str, content: str, tmp_path: Path, project: Path, capsys,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the replaced entry the output is the base's bytes; after it, the base's bytes up
+    to its central directory, and that directory's records with their offsets shifted alike;
+    the file ends with its end record (its blocks were allocated first: a replaced entry that
+    shrinks the output leaves nothing behind)."""
+    base = project / "target" / "payments-api.jar"
+    if content == "shrinking":
+        rebuilt = tmp_path / "rebuilt.jar"
+        with zipfile.ZipFile(base) as jar, zipfile.ZipFile(rebuilt, "w") as out:
+            for info in jar.infolist():
+                body = os.urandom(300_000) if info.filename == PROPS else jar.read(info)
+                out.writestr(info, body, compress_type=zipfile.ZIP_STORED)
+        rebuilt.replace(base)
+    if writer != "runs":
+        monkeypatch.setattr(outputs, "copy_ahead", lambda _archive: False)
+    reserved: list[int] = []
+    real_reserve = outputs.reserve
+    monkeypatch.setattr(outputs, "reserve", lambda fd, size: (reserved.append(size),
+                                                               real_reserve(fd, size))[1])
+    out = tmp_path / "out.jar"
+    run = run_cli(capsys, "package", "--env", "prod", "--out", str(out), "--no-cache",
+                  *spec_args(project))
+    assert run.code == 0, run.err
+    old, new = base.read_bytes(), out.read_bytes()
+    with zipfile.ZipFile(base) as jar:
+        before = jar.infolist()
+    with zipfile.ZipFile(out) as jar:
+        after = {i.filename: i for i in jar.infolist()}
+        assert jar.testzip() is None
+    index = [i.filename for i in before].index(PROPS)
+    start, old_end = before[index].header_offset, before[index + 1].header_offset
+    new_end = after[before[index + 1].filename].header_offset
+    old_cd = int.from_bytes(old[-6:-2], "little")  # the end record's directory offset
+    assert new[:start] == old[:start]
+    assert new[new_end:new_end + old_cd - old_end] == old[old_end:old_cd]
+    for info in before:
+        if info.filename != PROPS:
+            shifted = info.header_offset + (new_end - old_end if info.header_offset > start
+                                            else 0)
+            mine = after[info.filename]
+            assert (mine.header_offset, mine.CRC, mine.compress_size, mine.extra,
+                    mine.date_time) == (shifted, info.CRC, info.compress_size, info.extra,
+                                        info.date_time)
+    assert new[-22:-18] == b"PK\x05\x06"
+    assert reserved == [new_end + old_cd - old_end]  # the body, before the new entries
+    if content == "shrinking":
+        assert len(new) < len(old) - 200_000
+
+
+def test_short_writes_are_resumed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = bytes(range(256)) * 64
+    pieces: list[copyrange.Piece] = [(0, 1000), b"new bytes", (1000, 9000), b"", (9000, 16384)]
+    real = os.writev
+
+    def short(fd: int, buffers: list[memoryview]) -> int:  # at most 777 bytes a call
+        taken, left = [], 777
+        for buffer in buffers:
+            taken.append(buffer[:left])
+            left -= len(taken[-1])
+            if not left:
+                break
+        return real(fd, taken)
+
+    monkeypatch.setattr(copyrange.os, "writev", short)
+    out = tmp_path / "out.bin"
+    with open(out, "wb") as handle:
+        copyrange.write_layout(source, handle.fileno(), [p for p in pieces if p != b""])
+    assert out.read_bytes() == source[:1000] + b"new bytes" + source[1000:]
+
+
+def test_a_range_past_the_end_of_the_base_is_an_error(tmp_path: Path) -> None:
+    with open(tmp_path / "out.bin", "wb") as handle, pytest.raises(OSError) as caught:
+        copyrange.write_layout(b"0123456789", handle.fileno(), [(0, 5), (5, 20)])
+    assert str(caught.value) == "unexpected end of file at offset 10"
+
+
+def test_layout_merges_adjacent_ranges() -> None:
+    layout = copyrange.Layout()
+    assert layout.copy(0, 10) == 0
+    assert layout.copy(10, 30) == 10
+    assert layout.add(b"xy") == 30
+    assert layout.copy(30, 40) == 32
+    assert layout.copy(50, 60) == 42
+    assert layout.pieces == [(0, 30), b"xy", (30, 40), (50, 60)] and layout.pos == 52
