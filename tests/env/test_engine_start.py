@@ -55,3 +55,9 @@ def test_any_other_start_error_is_reported_without_a_retry() -> None:
     with pytest.raises(InputError, match="driver failed programming"):
         _engine(container).start_container("ss-test-router")
     assert container.starts == 1
+
+
+def test_a_network_the_node_does_not_know_yet_is_retried() -> None:
+    container = _Container(["network ss-test not found"])
+    _engine(container).start_container("ss-test-router")
+    assert container.starts == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tarfile
 import tempfile
 import time
@@ -199,15 +200,17 @@ class DockerEngine:
 
     def start_container(self, name: str, attempts: int = 3) -> None:
         """Start container ``name``. A start that joins a swarm overlay network waits for the
-        manager to allocate the attachment; a busy manager answers "attaching to network
-        failed ... context deadline exceeded" and leaves the container created but stopped,
-        so that one error is retried (``attempts`` in all) before it is reported."""
+        manager to allocate the attachment: a busy manager answers "attaching to network
+        failed ... context deadline exceeded", and a network made (or made again under the
+        same name) a moment before may not be known to the node yet ("network N not found").
+        Both leave the container created but stopped, so they are retried (``attempts`` in
+        all) before the error is reported."""
         for attempt in range(1, attempts + 1):
             try:
                 self._call(name, "starting", lambda c: c.start())
                 return
             except InputError as exc:
-                if attempt == attempts or ATTACH_TIMEOUT not in str(exc):
+                if attempt == attempts or not _attach_race(str(exc)):
                     raise
                 time.sleep(attempt)
 
@@ -400,6 +403,13 @@ class DockerEngine:
 
 
 ATTACH_TIMEOUT = "attaching to network failed"
+_NETWORK_NOT_FOUND = re.compile(r"network \S+ not found$")
+
+
+def _attach_race(message: str) -> bool:
+    """Whether a failed start is one of the swarm attachment races ``start_container``
+    retries."""
+    return ATTACH_TIMEOUT in message or bool(_NETWORK_NOT_FOUND.search(message.strip()))
 GATEWAY_BRIDGE = "docker_gwbridge"  # a swarm node's bridge for overlay containers' ports
 
 
