@@ -225,3 +225,22 @@ def test_a_failed_update_is_rolled_back_by_swarm(project: Path, swarm_engine: Sw
     described = _json(capsys, "env", "describe", "test")
     assert described["serverSpec"]["apps"][0]["version"] == "v1"
     assert described["drift"] == []
+
+
+def test_each_overlay_network_takes_a_vxlan_id_no_network_uses(swarm_engine: SwarmEngine,
+                                                               swarm: str) -> None:
+    """The manager would hand the lowest free VXLAN id to a new network: the id of a network
+    just removed, whose device the node may still hold. superspec picks an unused one itself."""
+    from superspec.engine.swarm import VXLAN_FIRST, VXLAN_LAST, VXLAN_OPTION
+
+    names = ["ss-vni-a", "ss-vni-b"]
+    try:
+        for name in names:
+            assert swarm_engine.ensure_overlay(name, {"io.superspec.test": "vni"})
+        ids = [int(json.loads(docker_cli(swarm, "network", "inspect", name, "-f",
+                                         "{{json .Options}}"))[VXLAN_OPTION]) for name in names]
+        assert len(set(ids)) == 2 and all(VXLAN_FIRST <= i < VXLAN_LAST for i in ids), ids
+        assert not swarm_engine.ensure_overlay(names[0], {"io.superspec.test": "vni"})
+    finally:
+        for name in names:
+            docker_cli(swarm, "network", "rm", name)

@@ -9,6 +9,7 @@ clear InputError.
 from __future__ import annotations
 
 import base64
+import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import docker.types
 from superspec.engine.docker import GATEWAY_BRIDGE, DockerEngine, Mount, _label_filter
 from superspec.errors import InputError
 
+VXLAN_OPTION = "com.docker.network.driver.overlay.vxlanid_list"
+VXLAN_FIRST, VXLAN_LAST = 4096, 1 << 24  # the overlay driver's VXLAN ids (VNI)
 SERVICE_ID = "com.docker.swarm.service.id"  # the label swarm puts on a task's container
 NANO = 1_000_000_000
 
@@ -139,7 +142,13 @@ class SwarmEngine(DockerEngine):
         ``labels`` when missing. True when this call created it. The node's docker_gwbridge
         (through which a container on an overlay network publishes its ports) is made too when
         the engine has not made it yet, with the options Docker gives it, so that the host's
-        address on it is known before the router starts."""
+        address on it is known before the router starts.
+
+        The network's VXLAN id is chosen at random among those no network uses, not left to
+        the manager, which hands out the lowest free one: the id of a network removed a moment
+        ago, whose VXLAN device the node may still hold (a sandbox the engine has not cleaned
+        up yet). A new network on that id cannot join the node ("error creating vxlan
+        interface: file exists"), and every container start on it times out."""
         self._ensure_gateway_bridge()
         try:
             found = [n for n in self._client.networks.list(names=[name]) if n.name == name]
@@ -151,11 +160,22 @@ class SwarmEngine(DockerEngine):
                                      "first)")
                 return False
             self._client.networks.create(name, driver="overlay", attachable=True,
-                                         labels=dict(labels), check_duplicate=True)
+                                         labels=dict(labels), check_duplicate=True,
+                                         options={VXLAN_OPTION: str(self._free_vxlan_id())})
         except docker.errors.APIError as exc:
             raise InputError(f"creating overlay network {name} failed: "
                              f"{exc.explanation or exc}") from None
         return True
+
+    def _free_vxlan_id(self) -> int:
+        used: set[int] = set()
+        for network in self._client.networks.list(filters={"driver": "overlay"}):
+            listed = str((network.attrs.get("Options") or {}).get(VXLAN_OPTION, ""))
+            used.update(int(item) for item in listed.split(",") if item.strip().isdigit())
+        while True:
+            candidate = secrets.randbelow(VXLAN_LAST - VXLAN_FIRST) + VXLAN_FIRST
+            if candidate not in used:
+                return candidate
 
     def _ensure_gateway_bridge(self) -> None:
         try:
