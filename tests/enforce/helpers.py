@@ -89,3 +89,13 @@ def wheel(out: Path, name: str, version: str, files: dict[str, str],
         for path, text in members.items():
             zf.writestr(path, text)
     return wheel
+
+
+# `superspec enforce` through its fast path only: exit 99 when it would hand over to the CLI;
+# stderr's last line names the heavy libraries the run imported
+FAST = ("import sys\n"
+        "from superspec.enforce.fastpath import main\n"
+        "code = main(sys.argv[1:])\n"
+        "heavy = sorted(m for m in ('click', 'pydantic', 'yaml', 'rich') if m in sys.modules)\n"
+        "sys.stderr.write(f'imported: {heavy}\\n')\n"
+        "sys.exit(99 if code is None else code)\n")

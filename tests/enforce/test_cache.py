@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.enforce.helpers import run_cli, run_click_cli
+from tests.enforce.helpers import FAST, run_cli, run_click_cli
 
 RULES = {"requireToolVersion": {"java": "[11,)", "node": ">=18"},
          "requireReleaseDeps": {"allowRanges": True, "excludes": ["local-lib"]},
@@ -149,14 +149,6 @@ def test_an_input_changed_during_the_run_is_not_cached(project: Callable[..., Pa
     os.utime(d / "README.md", ns=(0, 0))
     run_enforce(effective, d, branch="main", maven_repo=None)
     assert run_enforce(effective, d, branch="main", maven_repo=None).cached
-
-
-FAST = ("import sys\n"
-        "from superspec.enforce.fastpath import main\n"
-        "code = main(sys.argv[1:])\n"
-        "heavy = sorted(m for m in ('click', 'pydantic', 'yaml', 'rich') if m in sys.modules)\n"
-        "sys.stderr.write(f'imported: {heavy}\\n')\n"
-        "sys.exit(99 if code is None else code)\n")
 
 
 def _fast(d: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.enforce.helpers import run_cli, run_click_cli
+from tests.enforce.helpers import FAST, run_cli, run_click_cli
 
 RULES = {  # a failure, a pass, an onlyWhen skip and a warn-level failure
     "requireFilesExist": {"files": ["package.json", "README.md"]},
@@ -20,14 +20,6 @@ RULES = {  # a failure, a pass, an onlyWhen skip and a warn-level failure
     "requireReleaseDeps": {"onlyWhen": {"branch": ["release/*"]}},
     "dependencyConvergence": {"level": "warn"},
 }
-
-FAST = ("import sys\n"
-        "from superspec.enforce.fastpath import main\n"
-        "code = main(sys.argv[1:])\n"
-        "heavy = sorted(m for m in ('click', 'pydantic', 'yaml', 'rich') if m in sys.modules)\n"
-        "sys.stderr.write(f'imported: {heavy}\\n')\n"
-        "sys.exit(99 if code is None else code)\n")
-
 
 def _env(cache: Path) -> dict[str, str]:
     return {"SUPERSPEC_CACHE_DIR": str(cache / "enforce"), "WORKSPACE": "", "CI_PROJECT_DIR": ""}
