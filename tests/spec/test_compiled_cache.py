@@ -380,3 +380,22 @@ def test_enforce_with_an_unchanged_spec_never_builds_the_spec_model(tmp_path: Pa
     proc, seen = _probe(tmp_path, *argv)
     assert "requireFilesExist" in proc.stdout and "cached" not in proc.stdout
     assert "yaml" not in seen["heavy"] and not seen["models"]
+
+
+def test_the_code_stamp_covers_the_extra_modules_named_and_refuses_one_it_cannot_stamp(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import types
+
+    from superspec.spec import compiled
+
+    plugin = tmp_path / "acme_rules.py"
+    plugin.write_text("X = 1\n")
+    module = types.ModuleType("acme_rules")
+    module.__file__ = str(plugin)
+    monkeypatch.setitem(sys.modules, "acme_rules", module)
+    files = [where for where, _size, _mtime in compiled.code_stamp(["acme_rules"])]
+    assert str(plugin) in files
+    assert str(plugin) not in [where for where, _size, _mtime in compiled.code_stamp()]
+    plugin.unlink()  # loaded, but its file is gone: no stamp can say it is unchanged
+    with pytest.raises(OSError):
+        compiled.code_stamp(["acme_rules"])

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 
 from superspec import cachefiles
@@ -113,15 +112,10 @@ def _remember(effective: EffectiveSpec, options: Sequence[object] | None) -> Non
     from superspec.spec import compiled
 
     facts = effective.facts
-    files = [list(f) for f in compiled.code_stamp()]
     eps = entry_points(effective.path.parent)
-    for rule_id, *_settings in facts["rules"]:
-        ep = eps.get(rule_id)
-        module = sys.modules.get(ep.module) if ep is not None else None
-        where = getattr(module, "__file__", None)
-        if where:
-            st = os.stat(where)
-            files.append([where, st.st_size, st.st_mtime_ns])
+    plugins = [ep.module for rule_id, *_settings in facts["rules"]
+               if (ep := eps.get(rule_id)) is not None]
+    files = [list(f) for f in compiled.code_stamp(plugins)]
     opened = cachefiles.open_cache(effective.path.parent, create=True)
     if opened is None:
         return

@@ -39,7 +39,7 @@ from superspec import cachefiles
 
 TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms on the cached path
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from typing import Any
 
     from superspec.spec.layers import Layer
@@ -158,9 +158,10 @@ def _lookup(spec_path: str | Path, layer_dirs: Sequence[Path],
     return entry
 
 
-def code_stamp() -> list[tuple[str, int, int]]:
+def code_stamp(extra_modules: Iterable[str] = ()) -> list[tuple[str, int, int]]:
     """(file, size, mtime) of every loaded module of superspec and of the libraries it
-    validates and parses with."""
+    validates and parses with, and of the loaded ``extra_modules`` (by name: a company
+    plugin's rules, a runner's params model); OSError when one of those cannot be stamped."""
     files = set()
     for module_name, module in list(sys.modules.items()):
         top = module_name.partition(".")[0]
@@ -168,11 +169,15 @@ def code_stamp() -> list[tuple[str, int, int]]:
             where = getattr(module, "__file__", None)
             if where:
                 files.add(where)
+    required = {where for name in extra_modules
+                if (where := getattr(sys.modules.get(name), "__file__", None))}
     stamp = []
-    for where in sorted(files):
+    for where in sorted(files | required):
         try:
             st = os.stat(where)
         except OSError:
+            if where in required:
+                raise
             continue
         stamp.append((where, st.st_size, st.st_mtime_ns))
     return stamp

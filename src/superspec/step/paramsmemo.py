@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 
 from superspec import cachefiles
@@ -84,11 +83,8 @@ def _remember(name: str, model: str, raw: bytes, data: dict[str, Any],
     values = values_of(params)
     if values is None:
         return
-    code = [list(stamp) for stamp in compiled.code_stamp()]
-    where = getattr(sys.modules.get(type(params).__module__), "__file__", None)
-    if where and all(stamp[0] != where for stamp in code):  # a model outside superspec
-        st = os.stat(where)
-        code.append([where, st.st_size, st.st_mtime_ns])
+    # the model's own module too: a runner's params model may live outside superspec
+    code = [list(stamp) for stamp in compiled.code_stamp([type(params).__module__])]
     opened = _open(data, create=True)
     if opened is None:
         return
