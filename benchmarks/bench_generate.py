@@ -21,10 +21,20 @@ then, in process, where superspec's time per project goes: loading the spec (3 l
 merged, validated) and rendering both files from it. The commands being compared take turns (one
 run of each, then the next round), so that a busy moment on the machine falls on all of them
 alike.
+
+Before each cold run the outputs are moved out of the way (into a folder deleted at the end),
+never deleted: a cold run is a fresh checkout, where nothing was deleted a moment before. On
+ext4 without a journal (this machine's root file system), a new inode is never one freed in the
+last 60 s or more, and each allocation scans past every such inode of its block group (perf:
+``find_inode_bit`` -> ``recently_deleted``, over half the samples). Deleting 2,000 files and
+then creating 2,000 in the same folders cost about 0.6 ms of kernel time per file (1.4 s of a
+3.2 s serial run); creating them after a move costs about 0.1 ms. The peer's output folder is
+moved away in the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import statistics
 import subprocess
@@ -114,10 +124,16 @@ def main() -> None:
         rel = [str(d.relative_to(root)) for d in dirs]
         generate = [SUPERSPEC, "generate", *rel, "--layers", "layers"]
 
+        trash = root / "trash"
+        trash.mkdir()
+
         def clean() -> None:
+            """Empty the output places by moving the files away (see the module doc)."""
+            away = Path(tempfile.mkdtemp(dir=trash))
             for d in dirs:
                 for name in ("Jenkinsfile", ".gitlab-ci.yml"):
-                    (d / name).unlink(missing_ok=True)
+                    with contextlib.suppress(FileNotFoundError):
+                        (d / name).rename(away / f"{d.name}{name}")
 
         subprocess.run(generate, cwd=root, check=True, stdout=subprocess.DEVNULL)
         jenkinsfile = (dirs[0] / "Jenkinsfile").read_text()
@@ -125,7 +141,8 @@ def main() -> None:
         out = root / "jjb-out"
 
         def clean_jjb() -> None:
-            shutil.rmtree(out, ignore_errors=True)
+            if out.exists():
+                out.rename(Path(tempfile.mkdtemp(dir=trash)) / out.name)
 
         times = timed({
             "ours": (generate, clean),

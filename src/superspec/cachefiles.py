@@ -57,9 +57,9 @@ def trusted_dir(project_dir: Path, create: bool = False) -> Path | None:
     directory = cache_dir()
     if directory is None:
         return None
-    real = os.path.realpath(directory)
+    real, real_key = _resolved(directory)
     roots = untrusted_roots(project_dir)
-    if inside(real, roots) or inside(os.path.realpath(key_file(directory)), roots):
+    if inside(real, roots) or inside(real_key, roots):
         return None
     if create:
         try:
@@ -76,6 +76,21 @@ def trusted_dir(project_dir: Path, create: bool = False) -> Path | None:
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
         return None
     return directory
+
+
+_resolutions: dict[Path, tuple[str, str]] = {}
+
+
+def _resolved(directory: Path) -> tuple[str, str]:
+    """The cache directory and its key file after symlinks, resolved once per process (a fleet
+    opens the cache once per project; where the user's cache lives does not change during a
+    run, and the project, resolved on every call, is what a project team controls)."""
+    found = _resolutions.get(directory)
+    if found is None:
+        found = (os.path.realpath(directory), os.path.realpath(key_file(directory)))
+        if os.path.isdir(found[0]):  # a directory yet to be made may still become a link
+            _resolutions[directory] = found
+    return found
 
 
 def untrusted_roots(project_dir: Path) -> list[str]:

@@ -127,6 +127,31 @@ def test_a_layer_touched_without_a_change_is_still_a_hit(tree: Tree, cache: Path
     assert load_spec(spec).cached
 
 
+def test_a_shared_layer_is_hashed_once_per_process_and_an_edit_is_still_seen(
+        tree: Tree, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fleet's projects share their upper layers: a lookup re-hashes a chain file only when
+    its identity (inode, size, mtime, ctime) changed. An edit of the same size, in place,
+    moments later, is a miss all the same."""
+    spec = chain(tree)
+    time.sleep(2 * compiled.RACY_NS / 1e9)  # older than the clock's granularity
+    load_spec(spec)
+    assert load_spec(spec).cached
+    hashed: list[str] = []
+    real_digest = compiled.file_digest
+    monkeypatch.setattr(compiled, "file_digest",
+                        lambda path: hashed.append(path) or real_digest(path))
+    assert load_spec(spec).cached
+    assert hashed == []  # every chain file known by its identity
+    department = tree.root / "acme/payments/superspec.yaml"
+    text = department.read_text()
+    department.write_text(text.replace("{tool: maven}", "{tool: npm}  "))  # in place
+    assert department.stat().st_size == len(text)
+    again = load_spec(spec)
+    assert not again.cached
+    assert again.data["build"]["tool"] == "npm"
+    assert str(department.resolve()) in hashed
+
+
 def test_an_invalid_edit_is_reported_not_answered_from_the_cache(
         tree: Tree, cache: Path) -> None:
     spec = chain(tree)

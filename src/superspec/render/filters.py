@@ -88,7 +88,7 @@ def comment_text(value: object) -> str:
     backslash: no escape a parser interprets and no line break, so it cannot leave the comment.
     """
     text = str(value)
-    if all(c in _COMMENT_SAFE for c in text):
+    if _COMMENT_SAFE.issuperset(text):
         return text
     return "".join(c if c in _COMMENT_SAFE else "".join(f"%{b:02X}" for b in c.encode(
         "utf-8", "surrogatepass")) for c in text)

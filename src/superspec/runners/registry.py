@@ -62,6 +62,9 @@ BUILTIN: tuple[Runner, ...] = (
 )
 
 _RUNNERS: dict[str, Runner] = {runner.name: runner for runner in BUILTIN}
+# what the functions below derive from _RUNNERS (the planner asks dozens of times per project);
+# emptied whenever the registry changes
+_derived: dict[str, tuple[Any, ...]] = {}
 
 
 def names() -> tuple[str, ...]:
@@ -75,16 +78,25 @@ def get(name: str) -> Runner | None:
 
 def step_runners() -> tuple[Runner, ...]:
     """The runners superspec runs (``superspec <name>``, ``superspec step <name>``)."""
-    return tuple(runner for runner in _RUNNERS.values() if runner.step)
+    found = _derived.get("step")
+    if found is None:
+        found = _derived["step"] = tuple(r for r in _RUNNERS.values() if r.step)
+    return found
 
 
 def step_names() -> tuple[str, ...]:
-    return tuple(runner.name for runner in step_runners())
+    found = _derived.get("step names")
+    if found is None:
+        found = _derived["step names"] = tuple(runner.name for runner in step_runners())
+    return found
 
 
 def deploying() -> tuple[str, ...]:
     """The runners that target one environment (deploy, release)."""
-    return tuple(runner.name for runner in _RUNNERS.values() if runner.needs_env)
+    found = _derived.get("deploying")
+    if found is None:
+        found = _derived["deploying"] = tuple(r.name for r in _RUNNERS.values() if r.needs_env)
+    return found
 
 
 def load(reference: str | Callable[..., Any]) -> Any:
@@ -103,6 +115,7 @@ def registered(runner: Runner, *, replace: bool = False) -> Iterator[Runner]:
     if before is not None and not replace:
         raise ValueError(f"runner '{runner.name}' is already registered")
     _RUNNERS[runner.name] = runner
+    _derived.clear()
     try:
         yield runner
     finally:
@@ -110,3 +123,4 @@ def registered(runner: Runner, *, replace: bool = False) -> Iterator[Runner]:
             del _RUNNERS[runner.name]
         else:
             _RUNNERS[runner.name] = before
+        _derived.clear()

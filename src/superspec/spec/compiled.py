@@ -115,6 +115,30 @@ def file_digest(path: str) -> str | None:
         return None
 
 
+# chain file -> (its stat identity, its digest): a fleet's projects share their upper layers,
+# hashed once per process
+_digests: dict[str, tuple[tuple[int, ...], str]] = {}
+
+
+def chain_digest(path: str) -> str | None:
+    """``file_digest`` of a chain file, remembered for this process under the file's identity
+    (device, inode, size, mtime, ctime). An identity is trusted only once the file is older
+    than the clock's granularity (``RACY_NS``): a rewrite within one tick of the clock could
+    keep the same times."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    known = _digests.get(path)
+    if known is not None and known[0] == identity:
+        return known[1]
+    digest = file_digest(path)
+    if digest is not None and max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - RACY_NS:
+        _digests[path] = (identity, digest)
+    return digest
+
+
 def lookup(spec_path: str | Path, layer_dirs: Sequence[Path],
            root: str | None) -> dict[str, Any] | None:
     """The stored entry when it is authentic and every input is unchanged, else None. Never
@@ -145,7 +169,7 @@ def _lookup(spec_path: str | Path, layer_dirs: Sequence[Path],
     if not chain or chain[-1][0] != spec_real:
         return None
     for path, digest in chain:
-        if file_digest(path) != digest:
+        if chain_digest(path) != digest:
             return None
     for candidate, target in entry["links"]:
         if target is None:
@@ -153,7 +177,7 @@ def _lookup(spec_path: str | Path, layer_dirs: Sequence[Path],
                 return None
         elif not os.path.isfile(candidate) or os.path.realpath(candidate) != target:
             return None
-    if not code_unchanged(entry["code"]):
+    if not code_unchanged(entry["code"], entry.get("code key")):
         return None
     return entry
 
@@ -183,8 +207,14 @@ def code_stamp(extra_modules: Iterable[str] = ()) -> list[tuple[str, int, int]]:
     return stamp
 
 
-def code_unchanged(stamp: Sequence[tuple[str, int, int]]) -> bool:
-    key = hashlib.sha256(repr(stamp).encode()).hexdigest()
+def code_key(stamp: Sequence[tuple[str, int, int]]) -> str:
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()
+
+
+def code_unchanged(stamp: Sequence[tuple[str, int, int]], key: str | None = None) -> bool:
+    """Whether every file of ``stamp`` still has its size and mtime; ``key`` is the stamp's
+    ``code_key`` when the caller holds it (a signed entry does), else it is computed."""
+    key = key or code_key(stamp)
     if key in _verified_code:
         return True
     for where, size, mtime in stamp:
@@ -270,9 +300,10 @@ def _store(spec_path: str | Path, layer_dirs: Sequence[Path], root: str | None,
             return
         locks.append((lock.path, files[lock.origin.file], lock.origin.line))
     name = entry_name(spec_real, layer_dirs, root)
+    stamp = code_stamp()
     entry = {
         "name": name, "chain": chain, "links": links(layers, layer_dirs, root),
-        "code": code_stamp(), "digest": digest, "facts": facts,
+        "code": stamp, "code key": code_key(stamp), "digest": digest, "facts": facts,
         "layers": [(layer.kind, layer.name, layer.doc.data, layer.doc.lines) for layer in layers],
         "data": merged.data, "setters": setters, "locks": locks,
         "pinned": dict(merged.pinned_levels), "borrowed": dict(merged.borrowed),
