@@ -78,6 +78,8 @@ def test_an_unchanged_chain_is_answered_from_the_cache_equal_to_a_full_load(
     assert hit._model is None and hit._layers is None  # nothing rebuilt yet
     assert hit.path == full.path
     assert hit.data == full.data
+    assert hit.model.model_dump() == full.model.model_dump()
+    assert hit._layers is None and hit._merged is None  # the model came from the data alone
     assert hit.digest == full.digest
     assert hit.facts == full.facts
     assert hit.layer_paths == full.layer_paths

@@ -328,8 +328,10 @@ def _out_dir(spec_path: Path, effective: EffectiveSpec, out: Path | None, fleet:
 def _layer_templates(effective: EffectiveSpec) -> list[str]:
     """`ci.templates`: a directory relative to the layer file that set it."""
     value = effective.model.ci.templates
+    if value is None:
+        return []
     origin = effective.origin("ci.templates")
-    if value is None or origin is None:
+    if origin is None:
         return []
     directory = Path(origin.file).parent / value
     if not directory.is_dir():
@@ -342,7 +344,7 @@ def _extends_by_name(effective: EffectiveSpec) -> bool:
     """Whether a layer of the chain was found by name (so regenerating needs --layers)."""
     from superspec.spec.layers import looks_like_path
 
-    refs = [layer.data.get("extends") for layer in effective.layers]
+    refs = [layer.data.get("extends") for layer in effective.layer_view()]
     return any(ref is not None and not looks_like_path(ref) for ref in refs)
 
 

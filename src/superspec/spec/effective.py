@@ -72,9 +72,12 @@ class EffectiveSpec:
     @property
     def model(self) -> Spec:
         if self._model is None:
-            from superspec.spec.validate import validate_merged
+            from superspec.spec.validate import validate_data, validate_merged
 
-            self._model = validate_merged(self.merged, self.layers)
+            # a cached spec validated when it was stored: its data alone builds the model, and
+            # the layers are rebuilt only to locate a problem (a model changed since)
+            model = validate_data(self.data) if self._merged is None else None
+            self._model = model or validate_merged(self.merged, self.layers)
         return self._model
 
     def _rebuild(self) -> None:

@@ -37,6 +37,15 @@ def check_layer(layer: Layer) -> tuple[list[SpecError], list[SpecError]]:
     return [], []
 
 
+def validate_data(data: dict[str, Any]) -> Spec | None:
+    """The model of merged ``data``, or None when it does not validate (``validate_merged``
+    then says where)."""
+    try:
+        return Spec.model_validate(data)
+    except ValidationError:
+        return None
+
+
 def validate_merged(merged: Merged, chain: list[Layer]) -> Spec:
     """Validate the merged data once; every problem is located through provenance."""
     try:
