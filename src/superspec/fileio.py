@@ -1,10 +1,44 @@
-"""Writing files so that a failure never leaves a half-written one behind."""
+"""Reading only regular files (never waiting on a FIFO or a device), and writing files so that a
+failure never leaves a half-written one behind."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+
+class NotRegularFile(OSError):
+    """The path is a directory, FIFO, device or socket: nothing was read from it."""
+
+    def __init__(self, mode: int) -> None:
+        super().__init__(f"not a regular file ({file_kind(mode)})")
+        self.mode = mode
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is: 'a directory', 'a FIFO', ..."""
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symlink"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of ``path`` when it is a regular file; ``NotRegularFile`` otherwise, decided
+    before any read, so a FIFO without a writer never blocks. Other failures are ``OSError``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(mode)
+        with os.fdopen(fd, "rb") as handle:  # closes fd
+            fd = -1
+            return handle.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:

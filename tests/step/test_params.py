@@ -86,6 +86,29 @@ def test_missing_params_file(workspace: Workspace) -> None:
     assert run.error["message"] == f"{P}: params file not found"
 
 
+def test_a_params_file_that_is_a_fifo_is_refused_without_waiting(workspace: Workspace) -> None:
+    """No writer ever opens the FIFO: reading it would block the stage for good."""
+    import os
+    import signal
+
+    fifo = workspace.root / P
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(fifo)
+
+    def blocked(*_: object) -> None:
+        raise AssertionError("the step waited on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(10)
+    try:
+        run = workspace.step("enforce")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert run.code == 2
+    assert run.error["message"] == f"{P}: cannot read params file: not a regular file (a FIFO)"
+
+
 def test_unknown_step_suggests_the_closest(workspace: Workspace) -> None:
     workspace.step("enforce", {"contract": 1, "step": "enforce"})  # writes the params file P
     from tests.helpers import run_cli

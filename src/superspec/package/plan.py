@@ -77,7 +77,7 @@ def artifact_problem(path: Path) -> str | None:
         return "symlink loop" if exc.errno == errno.ELOOP else f"cannot read: {exc.strerror}"
     if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
         return None
-    from superspec.spec.yamlsource import file_kind
+    from superspec.fileio import file_kind
 
     return f"not a regular file ({file_kind(mode)})"
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from superspec.errors import Location, SpecError
+from superspec.fileio import file_kind
 from superspec.paths import display_path
-from superspec.spec.yamlsource import Document, KeyPath, file_kind, load_yaml
+from superspec.spec.yamlsource import Document, KeyPath, load_yaml
 
 KIND_RANK = {"company": 0, "department": 1, "project": 2}
 HEADER_KEYS = ("superspec", "kind", "name")

@@ -9,9 +9,7 @@ a document, an alias may not sit inside its own anchor, and values nest at most 
 from __future__ import annotations
 
 import errno
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +17,7 @@ from typing import Any, Protocol
 import yaml
 
 from superspec.errors import Location, SpecError
+from superspec.fileio import NotRegularFile, read_regular
 from superspec.spec.yamlerrors import yaml_problem
 
 try:  # the C loader is ~10x faster; fall back to the pure-Python one
@@ -79,25 +78,16 @@ def load_yaml(path: Path, display: str) -> Document:
     """Read and parse a YAML file; ``display`` is how errors name it. Only a regular file is
     read: a FIFO or a device is refused without waiting for a writer."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        data = read_regular(path)
+    except NotRegularFile as exc:
+        raise SpecError(str(exc), location=Location(display)) from None
     except OSError as exc:
         raise SpecError(open_problem(exc), location=Location(display)) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise SpecError(f"not a regular file ({file_kind(mode)})", location=Location(display))
-        with os.fdopen(fd, "rb") as handle:  # closes fd
-            fd = -1
-            data = handle.read()
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror or exc}", location=Location(display)) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})",
                         location=Location(display)) from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
     return parse_yaml(text, display)
 
 
@@ -108,14 +98,6 @@ def open_problem(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "symlink loop"
     return f"cannot read: {exc.strerror or exc}"
-
-
-def file_kind(mode: int) -> str:
-    """What a file that is not a regular one is: 'a directory', 'a FIFO', ..."""
-    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
-             (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symlink"))
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def _problem(exc: yaml.MarkedYAMLError) -> str:

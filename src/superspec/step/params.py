@@ -12,6 +12,7 @@ from pathlib import Path
 
 from superspec import __version__
 from superspec.errors import Location, SpecError, SuperspecError, UsageError
+from superspec.fileio import read_regular
 from superspec.paths import display_path
 from superspec.runners import registry
 from superspec.step.codes import CONTRACT_VERSION
@@ -79,7 +80,7 @@ class ParamsSource:
         self.display = display = display_path(path)
         self._lines: dict[str, int] | None = None  # the keys' lines, read for errors only
         try:
-            self.raw = path.read_bytes()
+            self.raw = read_regular(path)  # a FIFO is refused, not waited on
             # as Path.read_text reads it: universal newlines
             self.text = self.raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         except FileNotFoundError:
