@@ -99,6 +99,29 @@ def test_a_self_symlinked_layer_in_extends(capsys: pytest.CaptureFixture[str]) -
            "is a symlink loop\n")
 
 
+@pytest.mark.parametrize("what", ["a symlink loop", "a FIFO"])
+def test_a_named_layer_that_cannot_be_a_layer_is_named_not_skipped(
+        capsys: pytest.CaptureFixture[str], what: str) -> None:
+    """The search by name stops at it: 'no such layer' would send the user looking elsewhere,
+    and passing over it could pick a layer of the same name in a later directory."""
+    first, second = Path("first"), Path("second")
+    layer = first / "shared" / "superspec.yaml"
+    layer.parent.mkdir(parents=True)
+    if what == "a FIFO":
+        os.mkfifo(layer)
+    else:
+        layer.symlink_to(layer.name)
+    write(second / "shared" / "superspec.yaml",
+          "superspec: 1\nkind: company\nname: shared\npipeline: {stages: {build: {}}}\n")
+    write(Path("superspec.yaml"), PROJECT.format(parent="shared"))
+    run = run_cli(capsys, "validate", "--layers", "first", "--layers", "second")
+    problem = "is a symlink loop" if what == "a symlink loop" else (
+        "is not a regular file (a FIFO)")
+    assert (run.code, run.err) == (
+        1, "error: superspec.yaml:4 [project app] extends: extends 'shared', but "
+           f"first/shared/superspec.yaml {problem}\n")
+
+
 def test_a_spec_that_is_not_utf8(capsys: pytest.CaptureFixture[str]) -> None:
     Path("superspec.yaml").write_bytes(b"\xffsuperspec: 1\n")
     run = run_cli(capsys, "validate")

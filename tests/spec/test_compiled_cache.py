@@ -220,6 +220,24 @@ def test_layer_directories_and_the_root_are_part_of_the_key(tree: Tree, cache: P
             load_spec(spec, [layers], root="nope")
 
 
+def test_an_earlier_layer_directory_gaining_a_loop_where_the_layer_was_searched_is_a_miss(
+        tree: Tree, cache: Path, tmp_path: Path) -> None:
+    """The search by name stops at a loop (an error); the cache must not answer past it."""
+    layers, earlier = tmp_path / "layers", tmp_path / "earlier"
+    company = write(layers / "acme/superspec.yaml",
+                    "superspec: 1\nkind: company\nname: acme\nbuild: {tool: npm}\n" + STAGES)
+    spec = write(tmp_path / "svc/superspec.yaml",
+                 "superspec: 1\nkind: project\nname: svc\nextends: acme\n")
+    age(company, spec)
+    (earlier / "acme").mkdir(parents=True)
+    load_spec(spec, [earlier, layers])
+    assert load_spec(spec, [earlier, layers]).cached
+    (earlier / "acme/superspec.yaml").symlink_to("superspec.yaml")
+    for _ in range(2):
+        with pytest.raises(SpecError, match="is a symlink loop"):
+            load_spec(spec, [earlier, layers])
+
+
 def test_relative_layer_directories_are_taken_from_the_current_directory(
         tree: Tree, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for where, tool in (("one", "npm"), ("two", "python")):

@@ -28,6 +28,7 @@ Stdlib only: the hit path must not import yaml or pydantic.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import marshal
 import os
@@ -173,13 +174,23 @@ def _lookup(spec_path: str | Path, layer_dirs: Sequence[Path],
             return None
     for candidate, target in entry["links"]:
         if target is None:
-            if os.path.isfile(candidate):
+            if not _absent(candidate):
                 return None
         elif not os.path.isfile(candidate) or os.path.realpath(candidate) != target:
             return None
     if not code_unchanged(entry["code"], entry.get("code key")):
         return None
     return entry
+
+
+def _absent(path: str) -> bool:
+    """Whether the search for a layer by name passes over ``path`` (``spec.layers``: nothing
+    there; anything else there is the layer or an error)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno in (errno.ENOENT, errno.ENOTDIR)
+    return False
 
 
 def code_stamp(extra_modules: Iterable[str] = ()) -> list[tuple[str, int, int]]:

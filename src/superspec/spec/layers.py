@@ -188,9 +188,13 @@ def _resolve_extends(layer: Layer, ref: str, layer_dirs: Sequence[Path]) -> tupl
         return target, display_path(target)
     candidates = [Path(d) / ref / "superspec.yaml" for d in layer_dirs]
     for candidate in candidates:
-        if candidate.is_file():
+        why = _not_a_layer_file(candidate)
+        if why is None:
             target = candidate.resolve()
             return target, display_path(target)
+        if why != "does not exist":  # a loop or a FIFO where the layer should be: not skipped
+            raise SpecError(f"extends '{ref}', but {display_path(candidate)} {why}",
+                            location=layer.location(("extends",)))
     searched = ", ".join(display_path(c) for c in candidates) or "no layer directories given"
     raise SpecError(
         f"extends '{ref}': no such layer (searched: {searched}); "
