@@ -208,14 +208,23 @@ def code_stamp(extra_modules: Iterable[str] = ()) -> list[tuple[str, int, int]]:
                 if (where := getattr(sys.modules.get(name), "__file__", None))}
     stamp = []
     for where in sorted(files | required):
-        try:
-            st = os.stat(where)
-        except OSError:
-            if where in required:
-                raise
-            continue
-        stamp.append((where, st.st_size, st.st_mtime_ns))
+        seen = None if where in required else _module_files.get(where)
+        if seen is None:
+            try:
+                st = os.stat(where)
+            except OSError:
+                if where in required:
+                    raise
+                continue
+            seen = _module_files[where] = (st.st_size, st.st_mtime_ns)
+        stamp.append((where, *seen))
     return stamp
+
+
+# module file -> (size, mtime) when this process first stamped it: the code this process runs
+# was read then (a fleet stores one entry per project, each stamped). A required module (a
+# plugin's, a params model's) is looked at every time: one whose file is gone cannot be stamped.
+_module_files: dict[str, tuple[int, int]] = {}
 
 
 def code_key(stamp: Sequence[tuple[str, int, int]]) -> str:
