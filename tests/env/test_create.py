@@ -140,3 +140,9 @@ def test_an_application_cannot_reach_the_router_s_runtime_api(
     assert {s.server: s.state for s in router.runtime().servers_state()
             if s.backend == "ledger" and s.server in REPLICAS} == dict.fromkeys(REPLICAS, "ready")
     assert get(port) == (200, "v1")
+    # ...and it cannot forge the gateway's address either: no container superspec starts
+    # holds NET_RAW (ARP or IP packets of its own making), which Docker grants by default
+    code, status = engine.exec_in(REPLICAS[0], ["/bin/busybox", "cat", "/proc/1/status"])
+    assert code == 0, status
+    bounding = next(line for line in status.splitlines() if line.startswith("CapBnd:"))
+    assert int(bounding.split()[1], 16) & (1 << 13) == 0, bounding  # bit 13: CAP_NET_RAW

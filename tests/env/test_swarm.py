@@ -134,6 +134,9 @@ def test_create_describe_list_deploy_destroy(project: Path, swarm_engine: SwarmE
         code, text = swarm_engine.exec_in(task.container,
                                           ["cat", "/etc/superspec/server-spec.json"])
         assert (code, text.encode()) == (0, data)
+        code, status = swarm_engine.exec_in(task.container, ["cat", "/proc/1/status"])
+        bounding = next(line for line in status.splitlines() if line.startswith("CapBnd:"))
+        assert int(bounding.split()[1], 16) & (1 << 13) == 0, bounding  # no CAP_NET_RAW
     spec = json.loads(data)
     assert (spec["environment"], spec["engine"], spec["network"]) == ("test", "swarm", "ss-test")
     assert [r["name"] for r in spec["apps"][0]["replicas"]] == created["replicas"]

@@ -24,6 +24,11 @@ import docker.errors
 
 from superspec.errors import InputError
 
+# No container superspec starts may forge packets: without NET_RAW (which Docker grants by
+# default) an application cannot ARP-spoof its network's gateway, the one address the router's
+# runtime API answers (superspec.router).
+DROPPED_CAPABILITIES = ("NET_RAW",)
+
 
 @dataclass(frozen=True)
 class ImageInfo:
@@ -165,6 +170,7 @@ class DockerEngine:
                 networks[0]: self._client.api.create_endpoint_config(aliases=list(aliases))})
             container = self._client.containers.create(
                 image, name=name, network=networks[0], labels=labels, detach=True,
+                cap_drop=list(DROPPED_CAPABILITIES),
                 stop_signal=stop_signal, environment=dict(environment or {}),
                 networking_config=networking.get("EndpointsConfig"),
                 volumes={m.host: {"bind": m.container, "mode": "ro" if m.read_only else "rw"}

@@ -18,7 +18,13 @@ from typing import Any
 import docker.errors
 import docker.types
 
-from superspec.engine.docker import GATEWAY_BRIDGE, DockerEngine, Mount, _label_filter
+from superspec.engine.docker import (
+    DROPPED_CAPABILITIES,
+    GATEWAY_BRIDGE,
+    DockerEngine,
+    Mount,
+    _label_filter,
+)
 from superspec.errors import InputError
 
 VXLAN_OPTION = "com.docker.network.driver.overlay.vxlanid_list"
@@ -332,7 +338,7 @@ class SwarmEngine(DockerEngine):
         container = docker.types.ContainerSpec(
             spec.image, env=[f"{k}={v}" for k, v in sorted(spec.environment.items())],
             labels=dict(spec.container_labels), healthcheck=health, configs=references,
-            stop_grace_period=int(spec.stop_grace * NANO),
+            stop_grace_period=int(spec.stop_grace * NANO), cap_drop=list(DROPPED_CAPABILITIES),
             mounts=[docker.types.Mount(m.container, m.host, type="bind",
                                        read_only=m.read_only) for m in spec.mounts])
         template = docker.types.TaskTemplate(
