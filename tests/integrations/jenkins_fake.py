@@ -147,6 +147,7 @@ class FakeJenkins:
         self.delay = 0.0
         self.retry_after = "0"
         self._rate_limited = 0
+        self.limited: list[int] = []  # indexes in ``log`` of the requests answered 429
         self._faults: list[Fault] = []
         self._closing = threading.Event()
         self._port = port
@@ -346,6 +347,7 @@ class FakeJenkins:
                       headers=fault.headers)
         if self._rate_limited > 0:
             self._rate_limited -= 1
+            self.limited.append(len(self.log) - 1)
             _send(request, 429, "Too Many Requests", headers={"Retry-After": self.retry_after})
 
     def _authenticate(self, request: _Handler) -> User | None:
