@@ -45,7 +45,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import textwrap
 import threading
@@ -57,7 +56,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Row, environ, record
-from benchmarks.env_engine import Unavailable, busybox, docker, engine_version, private_dockerd
+from benchmarks.env_engine import (
+    Unavailable,
+    busybox,
+    docker,
+    engine_version,
+    import_www_image,
+    private_dockerd,
+)
 
 BIN = Path(sys.executable).parent
 IMAGE = "superspec-bench/shop"
@@ -194,24 +200,12 @@ def load(port: int, scratch: Path, path: str = "/version", probes: int = 2) -> I
 
 
 def import_shop_image(host: str, version: str, cgi: str, scratch: Path) -> str:
-    root = scratch / f"shop-{version}"
-    (root / "bin").mkdir(parents=True)
-    (root / "www" / "cgi-bin").mkdir(parents=True)
-    shutil.copy(busybox(), root / "bin" / "busybox")
-    for applet in ("sh", "cat"):
-        (root / "bin" / applet).symlink_to("busybox")
-    for name in ("version", "version-text"):
-        (root / "www" / name).write_text(version + "\n")
-    (root / "www" / "healthz").write_text("ok\n")
-    (root / "www" / "cgi-bin" / "version").write_text(cgi)
-    (root / "www" / "cgi-bin" / "version").chmod(0o755)
-    archive = scratch / f"shop-{version}.tar"
-    with tarfile.open(archive, "w") as tar:
-        tar.add(root, arcname=".")
-    ref = f"{IMAGE}:{version}"
-    docker(host, "import", "--change", "ENV PATH=/bin", "--change",
-           'CMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]', str(archive), ref)
-    return ref
+    folder = scratch / f"shop-{version}"
+    folder.mkdir()
+    www = {"version": version + "\n", "version-text": version + "\n", "healthz": "ok\n",
+           "cgi-bin/version": cgi}
+    return import_www_image(host, f"{IMAGE}:{version}", folder, www, applets=("sh", "cat"),
+                            executable=("cgi-bin/version",))
 
 
 class Switches:

@@ -8,12 +8,7 @@ user-defined network (Docker's DNS), never by bridge IP.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import subprocess
-import tarfile
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,58 +17,24 @@ import pytest
 
 from superspec.engine.docker import DockerEngine
 from superspec.router.image import build_router_image
-
-APP_PORT = 8080
-
+from tests.dockerd import DockerdError, app_files, import_app_image, private_dockerd
 
 # --- a real Docker engine (the pattern of tests/package/conftest.py) --------------------------
 
 
 @pytest.fixture(scope="session")
 def docker_host() -> Iterator[str]:
-    """A private dockerd for the whole session (its own socket, data-root and exec-root in a
-    temp dir), stopped by PID at the end. SUPERSPEC_TEST_DOCKER_HOST names an engine to use
-    instead. ``--bridge=none`` only drops the default bridge: user-defined networks work."""
+    """A private dockerd for the whole session (tests.dockerd), stopped by PID at the end.
+    SUPERSPEC_TEST_DOCKER_HOST names an engine to use instead."""
     given = os.environ.get("SUPERSPEC_TEST_DOCKER_HOST")
     if given:
         yield given
         return
-    dockerd = shutil.which("dockerd")
-    if dockerd is None:
-        pytest.fail("dockerd not found: run .ci/install-system-deps.sh (Debian docker.io)")
-    base = Path(tempfile.mkdtemp(prefix="ss-dockerd-", dir="/tmp"))
-    host = f"unix://{base}/docker.sock"
-    log = open(base / "dockerd.log", "wb")  # noqa: SIM115 - open for the whole session
-    proc = subprocess.Popen(
-        [dockerd, "--iptables=false", "--bridge=none", "--data-root", str(base / "data"),
-         "--exec-root", str(base / "exec"), "--pidfile", str(base / "docker.pid"), "-H", host],
-        stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while subprocess.run(["docker", "-H", host, "info"], capture_output=True).returncode:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("dockerd did not answer `docker info` within 60s: "
-                            f"{(base / 'dockerd.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield host
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        subprocess.run(["umount", "-R", str(base / "data")], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def docker_cli(host: str, *args: str, timeout: float = 60) -> str:
-    done = subprocess.run(["docker", "-H", host, *args], capture_output=True, text=True,
-                          timeout=timeout)
-    if done.returncode:
-        raise AssertionError(f"docker {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout.strip()
+        with private_dockerd("ss-dockerd-") as host:
+            yield host
+    except DockerdError as exc:
+        pytest.fail(str(exc))
 
 
 def connect(host: str) -> DockerEngine:
@@ -100,34 +61,17 @@ def app_image(docker_host: str, tmp_path_factory: pytest.TempPathFactory
               ) -> Callable[[str, bool], str]:
     """``app_image(version, healthy)``: a busybox httpd image serving /www on 8080 with
     /www/version holding ``version`` and, when ``healthy``, /www/healthz."""
-    busybox = shutil.which("busybox")
-    if busybox is None:
-        pytest.fail("busybox not found: run .ci/install-system-deps.sh (busybox-static)")
     made: dict[tuple[str, bool], str] = {}
 
     def build(version: str, healthy: bool = True) -> str:
-        if (version, healthy) in made:
-            return made[(version, healthy)]
-        rootfs = tmp_path_factory.mktemp(f"app-{version}")
-        (rootfs / "bin").mkdir()
-        (rootfs / "www").mkdir()
-        shutil.copy(busybox, rootfs / "bin" / "busybox")
-        (rootfs / "www" / "version").write_text(version + "\n")
-        if healthy:
-            (rootfs / "www" / "healthz").write_text("ok\n")
-        archive = rootfs.parent / f"{rootfs.name}.tar"
-        with tarfile.open(archive, "w") as tar:
-            tar.add(rootfs, arcname=".")
-        ref = f"superspec-test/app:{version}{'' if healthy else '-nohealth'}"
-        docker_cli(docker_host, "import", "--change",
-                   f'CMD ["/bin/busybox", "httpd", "-f", "-p", "{APP_PORT}", "-h", "/www"]',
-                   str(archive), ref)
-        made[(version, healthy)] = ref
-        return ref
+        if (version, healthy) not in made:
+            ref = f"superspec-test/app:{version}{'' if healthy else '-nohealth'}"
+            made[(version, healthy)] = import_app_image(
+                docker_host, ref, tmp_path_factory.mktemp(f"app-{version}"),
+                app_files(version, healthy))
+        return made[(version, healthy)]
 
     return build
-
-
 
 
 # --- swarm mode -----------------------------------------------------------------------------
@@ -178,26 +122,10 @@ def swarm(docker_host: str) -> Iterator[str]:
 def swarm_images(docker_host: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """busybox httpd images for services: ``wget`` (the health check swarm runs in each task)
     and ``cat`` linked to busybox, /www/version; v1 and v2 healthy, v3 without /www/healthz."""
-    busybox = shutil.which("busybox")
-    if busybox is None:
-        pytest.fail("busybox not found: run .ci/install-system-deps.sh (busybox-static)")
     refs = {}
     for version, healthy in (("v1", True), ("v2", True), ("v3", False)):
-        rootfs = tmp_path_factory.mktemp(f"swarm-app-{version}")
-        (rootfs / "bin").mkdir()
-        (rootfs / "www").mkdir()
-        shutil.copy(busybox, rootfs / "bin" / "busybox")
-        for applet in ("wget", "cat", "sh"):
-            (rootfs / "bin" / applet).symlink_to("busybox")
-        (rootfs / "www" / "version").write_text(version + "\n")
-        if healthy:
-            (rootfs / "www" / "healthz").write_text("ok\n")
-        archive = rootfs.parent / f"{rootfs.name}.tar"
-        with tarfile.open(archive, "w") as tar:
-            tar.add(rootfs, arcname=".")
-        ref = f"superspec-test/swarm-app:{version}"
-        docker_cli(docker_host, "import", "--change", "ENV PATH=/bin", "--change",
-                   f'CMD ["/bin/busybox", "httpd", "-f", "-p", "{APP_PORT}", "-h", "/www"]',
-                   str(archive), ref)
-        refs[version] = ref
+        refs[version] = import_app_image(
+            docker_host, f"superspec-test/swarm-app:{version}",
+            tmp_path_factory.mktemp(f"swarm-app-{version}"), app_files(version, healthy),
+            applets=("wget", "cat", "sh"))
     return refs

@@ -6,15 +6,13 @@ application conflict, naming both."""
 from __future__ import annotations
 
 import json
-import shutil
-import tarfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from superspec.engine.docker import DockerEngine
-from tests.docker_fixtures import docker_cli
+from tests.dockerd import import_app_image
 from tests.env.conftest import get, labelled
 from tests.helpers import run_cli
 
@@ -30,24 +28,11 @@ echo "$(cat /www/version) -> $(wget -q -O - http://$OTHER:8080/version 2>&1)"
 def _image(host: str, tmp: Path, name: str, version: str) -> str:
     """name:version: busybox httpd serving /version, /healthz and /cgi-bin/call, which calls
     http://$OTHER:8080/version (another application, by its project name)."""
-    root = tmp / f"{name}-{version}"
-    (root / "bin").mkdir(parents=True)
-    (root / "www" / "cgi-bin").mkdir(parents=True)
-    shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
-    for applet in ("sh", "cat", "wget"):
-        (root / "bin" / applet).symlink_to("busybox")
-    (root / "www" / "version").write_text(f"{name}-{version}\n")
-    (root / "www" / "healthz").write_text("ok\n")
-    (root / "www" / "cgi-bin" / "call").write_text(CALL)
-    (root / "www" / "cgi-bin" / "call").chmod(0o755)
-    archive = tmp / f"{name}-{version}.tar"
-    with tarfile.open(archive, "w") as tar:
-        tar.add(root, arcname=".")
-    ref = f"superspec-test/{name}:{version}"
-    docker_cli(host, "import", "--change", 'ENV PATH=/bin', "--change",
-               'CMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]',
-               str(archive), ref)
-    return ref
+    scratch = tmp / f"{name}-{version}"
+    scratch.mkdir()
+    www = {"version": f"{name}-{version}\n", "healthz": "ok\n", "cgi-bin/call": CALL}
+    return import_app_image(host, f"superspec-test/{name}:{version}", scratch, www,
+                            applets=("sh", "cat", "wget"), executable=("cgi-bin/call",))
 
 
 def _project(root: Path, name: str, other: str) -> Path:

@@ -21,7 +21,7 @@ from superspec.engine.swarm import SwarmEngine, running
 from superspec.env.names import ENV
 from superspec.env.paths import sqlite_dir
 from superspec.router.container import RouterContainer
-from tests.docker_fixtures import docker_cli
+from tests.dockerd import docker as docker_cli
 from tests.env.conftest import get
 from tests.helpers import run_cli
 

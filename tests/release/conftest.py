@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tarfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docker_fixtures import docker_cli
+from tests.dockerd import import_app_image
 
 SUPERSPEC = Path(sys.executable).parent / "superspec"
 # a Content-Length lets the router keep its clients' connections open (no close-delimited body)
@@ -54,25 +52,11 @@ def shop_images(docker_host: str, tmp_path_factory: pytest.TempPathFactory) -> l
     refs = []
     for version, healthy, cgi in (("v1", True, CGI_OK), ("v2", True, CGI_OK),
                                   ("v3", False, CGI_OK), ("v4", True, CGI_500)):
-        root = tmp_path_factory.mktemp(f"shop-{version}")
-        (root / "bin").mkdir()
-        (root / "www" / "cgi-bin").mkdir(parents=True)
-        shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
-        for applet in ("sh", "cat"):
-            (root / "bin" / applet).symlink_to("busybox")
-        (root / "www" / "version-text").write_text(version + "\n")
-        (root / "www" / "version").write_text(version + "\n")
-        if healthy:
-            (root / "www" / "healthz").write_text("ok\n")
-        (root / "www" / "cgi-bin" / "version").write_text(cgi)
-        (root / "www" / "cgi-bin" / "version").chmod(0o755)
-        archive = root.parent / f"{root.name}.tar"
-        with tarfile.open(archive, "w") as tar:
-            tar.add(root, arcname=".")
-        ref = f"superspec-test/shop:{version}"
-        docker_cli(docker_host, "import", "--change", "ENV PATH=/bin", "--change",
-                   'CMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]',
-                   str(archive), ref)
+        www = {"version-text": version + "\n", "version": version + "\n",
+               "cgi-bin/version": cgi} | ({"healthz": "ok\n"} if healthy else {})
+        ref = import_app_image(docker_host, f"superspec-test/shop:{version}",
+                               tmp_path_factory.mktemp(f"shop-{version}"), www,
+                               applets=("sh", "cat"), executable=("cgi-bin/version",))
         refs.append(ref)
     return refs
 

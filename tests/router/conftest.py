@@ -22,7 +22,7 @@ import pytest
 from superspec.engine.docker import DockerEngine
 from superspec.router.config import Router
 from superspec.router.container import RouterContainer
-from tests.docker_fixtures import docker_cli
+from tests.dockerd import docker as docker_cli
 
 # --- an environment: a network, replicas and routers, removed at the end ---------------------
 
