@@ -7,18 +7,51 @@ Exit codes (the full table lives in docs/exit-codes.md):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
-@dataclass(frozen=True)
 class Location:
-    """Where a value came from: file, line (1-based), column, the layer and the dotted key."""
+    """Where a value came from: file, line (1-based), column, the layer and the dotted key.
+    Immutable, equal when every field is. (A plain class: a dataclass would import dataclasses
+    and inspect, ~5 ms of every command's start.)"""
 
+    __slots__ = ("file", "line", "column", "layer", "key")
     file: str
-    line: int | None = None
-    column: int | None = None
-    layer: str | None = None  # e.g. "project payments-api"
-    key: str | None = None  # dotted path, e.g. "environments.prod.approval"
+    line: int | None
+    column: int | None
+    layer: str | None  # e.g. "project payments-api"
+    key: str | None  # dotted path, e.g. "environments.prod.approval"
+
+    def __init__(self, file: str, line: int | None = None, column: int | None = None,
+                 layer: str | None = None, key: str | None = None) -> None:
+        for name, value in zip(self.__slots__, (file, line, column, layer, key), strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def fields(self) -> tuple[str, int | None, int | None, str | None, str | None]:
+        return (self.file, self.line, self.column, self.layer, self.key)
+
+    def replace(self, *, file: str) -> Location:
+        """The same location in another file."""
+        return Location(file, self.line, self.column, self.layer, self.key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self.fields() == other.fields()
+
+    def __hash__(self) -> int:
+        return hash(self.fields())
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={value!r}" for name, value in
+                           zip(self.__slots__, self.fields(), strict=True))
+        return f"Location({values})"
 
     def __str__(self) -> str:
         where = self.file

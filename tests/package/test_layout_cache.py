@@ -145,3 +145,23 @@ def test_a_recently_changed_base_is_not_remembered(cache_dir: Path, project: Pat
     monkeypatch.setattr(digestcache, "settle_ns", lambda: 3600 * 10**9)
     package(capsys, project, tmp_path / "a.jar")
     assert not entry_file(cache_dir, project / "target" / "payments-api.jar").exists()
+
+
+def test_a_remembered_empty_archive_gives_the_same_bytes(cache_dir: Path, project: Path,
+                                                         tmp_path: Path, capsys,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """No entries: the stored names and raw names are empty, not one empty name."""
+    import zipfile
+
+    base = project / "target" / "payments-api.jar"
+    with zipfile.ZipFile(base, "w"):
+        pass
+    time.sleep(SETTLE * 2)
+    checks = Checks(monkeypatch)
+    fresh = package(capsys, project, tmp_path / "a.jar")
+    assert checks.calls == 1 and entry_file(cache_dir, base).is_file()
+    assert package(capsys, project, tmp_path / "b.jar") == fresh
+    assert checks.calls == 1
+    with zipfile.ZipFile(tmp_path / "b.jar") as packaged:
+        assert [i.filename for i in packaged.infolist()] == [
+            "BOOT-INF/classes/application.properties", "superspec-package.json"]

@@ -145,31 +145,108 @@ def test_unchanged_bytes_are_the_base_s_around_the_replaced_entry(
         assert len(new) < len(old) - 200_000
 
 
-def test_short_writes_are_resumed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _base(tmp_path: Path, data: bytes) -> int:
+    (tmp_path / "base.bin").write_bytes(data)
+    return os.open(tmp_path / "base.bin", os.O_RDONLY)
+
+
+def _layout(pieces: list[copyrange.Piece], start: int = 0) -> copyrange.Layout:
+    layout = copyrange.Layout(start)
+    for piece in pieces:
+        if isinstance(piece, tuple):
+            layout.copy(*piece)
+        else:
+            layout.add(piece)
+    return layout
+
+
+def test_short_reads_and_writes_are_resumed(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     source = bytes(range(256)) * 64
     pieces: list[copyrange.Piece] = [(0, 1000), b"new bytes", (1000, 9000), b"", (9000, 16384)]
-    real = os.writev
+    real_write, real_read = os.pwritev, os.preadv
+    calls = {"read": 0, "write": 0}
 
-    def short(fd: int, buffers: list[memoryview]) -> int:  # at most 777 bytes a call
-        taken, left = [], 777
+    def cut(buffers: list[memoryview], limit: int) -> list[memoryview]:
+        taken, left = [], limit
         for buffer in buffers:
             taken.append(buffer[:left])
             left -= len(taken[-1])
             if not left:
                 break
-        return real(fd, taken)
+        return taken
 
-    monkeypatch.setattr(copyrange.os, "writev", short)
+    def short_write(fd: int, buffers: list[memoryview], at: int) -> int:
+        calls["write"] += 1
+        return real_write(fd, cut(buffers, 777), at)
+
+    def short_read(fd: int, buffers: list[memoryview], at: int) -> int:
+        calls["read"] += 1
+        return real_read(fd, cut(buffers, 1500), at)
+
+    monkeypatch.setattr(copyrange.os, "pwritev", short_write)
+    monkeypatch.setattr(copyrange.os, "preadv", short_read)
+    base = _base(tmp_path, source)
     out = tmp_path / "out.bin"
     with open(out, "wb") as handle:
-        copyrange.write_layout(source, handle.fileno(), [p for p in pieces if p != b""])
+        copyrange.write_layouts(base, [(handle.fileno(), _layout(pieces))])
+    os.close(base)
     assert out.read_bytes() == source[:1000] + b"new bytes" + source[1000:]
+    assert calls["read"] >= 16384 // 1500 and calls["write"] >= 16393 // 777
+
+
+def test_one_pass_over_the_base_writes_every_output(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks are read once for all outputs, whatever their shifts; ranges cross block
+    boundaries and outputs go on from a starting offset."""
+    monkeypatch.setattr(copyrange, "BLOCK", 4096)
+    source = os.urandom(5 * 4096 + 123)
+    reads: list[int] = []
+    real_read = os.preadv
+    monkeypatch.setattr(copyrange.os, "preadv", lambda fd, bufs, at: (
+        reads.append(at), real_read(fd, bufs, at))[1])
+    layouts = [[(0, 5000), b"A" * 7, (5000, len(source))],
+               [(100, 3000), (9000, 9100), b"B" * 3, (3000, 4097), (4097, 20000)],
+               [b"head", (20000, 20603)]]
+    base = _base(tmp_path, source)
+    handles = [open(tmp_path / f"out{i}.bin", "wb") for i in range(3)]  # noqa: SIM115
+    try:
+        handles[2].write(b"x" * 10)
+        handles[2].flush()
+        outputs = [(h.fileno(), _layout(p, 10 if i == 2 else 0))
+                   for i, (h, p) in enumerate(zip(handles, layouts, strict=True))]
+        copyrange.write_layouts(base, outputs)
+    finally:
+        for handle in handles:
+            handle.close()
+        os.close(base)
+    expected = [source[:5000] + b"A" * 7 + source[5000:],
+                source[100:3000] + source[9000:9100] + b"BBB" + source[3000:20000],
+                b"x" * 10 + b"head" + source[20000:]]
+    assert [(tmp_path / f"out{i}.bin").read_bytes() for i in range(3)] == expected
+    assert sorted(at // 4096 for at in reads) == [0, 1, 2, 3, 4, 5]  # each block once
 
 
 def test_a_range_past_the_end_of_the_base_is_an_error(tmp_path: Path) -> None:
+    base = _base(tmp_path, b"0123456789")
     with open(tmp_path / "out.bin", "wb") as handle, pytest.raises(OSError) as caught:
-        copyrange.write_layout(b"0123456789", handle.fileno(), [(0, 5), (5, 20)])
+        copyrange.write_layouts(base, [(handle.fileno(), _layout([(0, 5), (5, 20)]))])
+    os.close(base)
     assert str(caught.value) == "unexpected end of file at offset 10"
+
+
+def test_an_error_of_the_work_done_meanwhile_comes_after_the_copy(tmp_path: Path) -> None:
+    source = os.urandom(3 * copyrange.BLOCK)
+    base = _base(tmp_path, source)
+
+    def meanwhile() -> None:
+        raise InputError("local header of 'x' differs")
+
+    with open(tmp_path / "out.bin", "wb") as handle, pytest.raises(InputError):
+        copyrange.write_layouts(base, [(handle.fileno(), _layout([(0, len(source))]))],
+                                meanwhile)
+    os.close(base)
+    assert (tmp_path / "out.bin").read_bytes() == source  # every worker had finished
 
 
 def test_layout_merges_adjacent_ranges() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from pathlib import Path
 
 import click
@@ -105,7 +104,7 @@ def _naming(exc: SuperspecError, draft: Path, spec: Path) -> SuperspecError:
             return SpecError([renamed(p) for p in problem.problems])
         location = problem.location
         if location is not None and location.file == old:
-            location = dataclasses.replace(location, file=new)
+            location = location.replace(file=new)
         return type(problem)(problem.message.replace(old, new), location=location)
 
     return renamed(exc)

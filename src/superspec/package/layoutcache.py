@@ -1,13 +1,14 @@
 """A zip base's checked layout, remembered between runs while the file is provably unchanged.
 
 Parsing the central directory of a 21,000-entry jar and checking every local header against it
-(zipread, zipcentral, zipcheck) costs ~25 ms; reading the result back costs ~5. An entry holds
+(zipread, zipcentral, zipcheck) costs ~25 ms; reading the result back costs ~4. An entry holds
 what packaging reads of a base that passed every one of those checks — each entry's name, raw
 name, offset, compressed size, flags and record position, the links, the zip64 records, where
 each entry's data starts and its span ends, whether the entries lie back to back — for one file
 as ``digestcache.key_of`` (device, inode, size, mtime, ctime) plus its real path, and a lookup
 uses it only when all five are the same for the file it then maps. The central directory's
-bytes are read from that file again.
+bytes are read from that file again. Names are stored joined on NUL (which no accepted name
+holds) and the integer columns as packed arrays: read back in a few C-level calls each.
 
 Trust: digestcache's, rule for rule (the same key, trusted file systems and settle time, the
 same signed files in the user's cache; see there): the checks are a function of the file's
@@ -24,15 +25,15 @@ import contextlib
 import hashlib
 import marshal
 import os
+from array import array
 from pathlib import Path
 
 from superspec import __version__
 from superspec.package import digestcache
-from superspec.package.copyrange import PopulatedMap
 from superspec.package.zipcentral import Central
 from superspec.package.zipread import ZipArchive
 
-SIGNED_FORMAT = "package-layout-1"  # part of every entry's MAC
+SIGNED_FORMAT = "package-layout-2"  # part of every entry's MAC
 
 
 def entry_name(real: str) -> str:
@@ -59,20 +60,27 @@ def _lookup(path: Path, display: str, project_dir: Path) -> ZipArchive | None:
     payload = read_signed_bytes(*opened, SIGNED_FORMAT, entry_name(real))
     if payload is None:
         return None
-    (version, stored_path, key, names, raw_names, offsets, csizes, flags, records, links, wide,
-     starts, ends, contiguous, comment, cd_offset, cd_end) = marshal.loads(payload)
+    (version, stored_path, key, names, raw_names, columns, links, wide, contiguous, comment,
+     cd_offset, cd_end) = marshal.loads(payload)
     if version != __version__ or stored_path != real:
         return None
-    with open(real, "rb") as handle:
-        st = os.fstat(handle.fileno())
+    offsets, csizes, flags, records, starts, ends = map(_unpacked, columns)
+    fd = os.open(real, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
         if digestcache.key_of(st) != key or not digestcache.trusted_filesystem(st.st_dev):
             return None
-        cd = os.pread(handle.fileno(), cd_end - cd_offset, cd_offset)
+        cd = os.pread(fd, cd_end - cd_offset, cd_offset)
         if len(cd) != cd_end - cd_offset:
             return None
-        source = PopulatedMap(handle.fileno())
-    central = Central(cd, raw_names, offsets, csizes, flags, records, links, frozenset(wide))
-    archive = ZipArchive(path, display, source, names, central, comment, cd_offset, cd_end)
+        central = Central(cd, raw_names.split(b"\0") if raw_names else [], offsets, csizes,
+                          flags, records, links, frozenset(wide))
+        archive = ZipArchive(path, display, fd, names.split("\0") if names else [], central,
+                             comment, cd_offset, cd_end)
+        fd = -1  # the archive's now
+    finally:
+        if fd >= 0:
+            os.close(fd)
     archive.mark_checked(starts, ends, contiguous)
     return archive
 
@@ -99,9 +107,21 @@ def _store(archive: ZipArchive, project_dir: Path) -> None:
     if opened is None:
         return
     central = archive.central
+    columns = [_packed(c) for c in (central.offsets, central.csizes, central.flags,
+                                    central.records, archive.starts, archive.ends)]
     payload = marshal.dumps((
-        __version__, real, key, archive.names, central.raw_names, central.offsets,
-        central.csizes, central.flags, central.records, central.links, sorted(central.wide),
-        archive.starts, archive.ends, archive.contiguous, archive.comment, archive.cd_offset,
-        archive.cd_end))
+        __version__, real, key, "\0".join(archive.names), b"\0".join(central.raw_names),
+        columns, central.links, sorted(central.wide), archive.contiguous, archive.comment,
+        archive.cd_offset, archive.cd_end))
     write_signed_bytes(*opened, SIGNED_FORMAT, entry_name(real), payload)
+
+
+def _packed(values: list[int]) -> tuple[str, bytes]:
+    code = "I" if max(values, default=0) < 1 << 32 else "Q"
+    return code, array(code, values).tobytes()
+
+
+def _unpacked(column: tuple[str, bytes]) -> list[int]:
+    values = array(column[0])
+    values.frombytes(column[1])
+    return values.tolist()

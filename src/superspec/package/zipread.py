@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from superspec.errors import InputError, Location
-from superspec.package.copyrange import PopulatedMap, Source
 from superspec.package.names import check_names, check_unique
 from superspec.package.zipcentral import Central, decode_names, read_central
 from superspec.package.zipcheck import check_archive
@@ -79,9 +78,13 @@ class ZipArchive:
     only when asked for); where each entry's data starts and ends comes from the local
     headers, once checked."""
 
-    def __init__(self, path: Path, display: str, source: PopulatedMap, names: list[str],
-                 central: Central, comment: bytes, cd_offset: int, cd_end: int) -> None:
-        self.path, self.display, self._source = path, display, source
+    def __init__(self, path: Path, display: str, fd: int, names: list[str],
+                 central: Central, comment: bytes, cd_offset: int, cd_end: int,
+                 mapped: mmap.mmap | None = None) -> None:
+        self.path, self.display = path, display
+        self.fd = fd  # the file as opened, owned: the outputs are copied from it
+        self._map = mapped
+        self._map_lock = threading.Lock()
         self.names = names  # normalized, central-directory order
         self.central, self.comment = central, comment
         self.cd_offset, self.cd_end = cd_offset, cd_end
@@ -107,9 +110,13 @@ class ZipArchive:
             self.checked = self.remembered = True
 
     @property
-    def mm(self) -> Source:
-        """The whole file, every page mapped (see copyrange)."""
-        return self._source.get()
+    def mm(self) -> mmap.mmap:
+        """The whole file, mapped (once, when first asked for: a remembered layout is written
+        without it)."""
+        with self._map_lock:
+            if self._map is None:
+                self._map = mmap.mmap(self.fd, 0, prot=mmap.PROT_READ)
+            return self._map
 
     def check(self) -> None:
         """Check every local header, span and link (once; safe to call from several threads)."""
@@ -166,7 +173,10 @@ class ZipArchive:
         return data
 
     def close(self) -> None:
-        self._source.close()
+        with self._map_lock:
+            if self._map is not None:
+                self._map.close()
+        os.close(self.fd)
 
     def _corrupt(self, what: str) -> InputError:
         return InputError(f"corrupt zip archive: {what}", location=Location(self.display))
@@ -177,21 +187,20 @@ def open_zip(path: Path, display: str | None = None, *, check: bool = True) -> Z
     or corrupt. ``check=False`` leaves the local headers to a later ``archive.check()``."""
     display = display or str(path)
     started = time.time_ns()
-    with open(path, "rb") as handle:
-        opened = os.fstat(handle.fileno())
-        size = handle.seek(0, 2)
-        if size == 0:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        opened = os.fstat(fd)
+        if opened.st_size == 0:
             raise InputError("corrupt zip archive: empty file", location=Location(display))
-        # the local headers are read all over the file and the outputs are written from it:
-        # every page is mapped at once, on another thread while the directory is parsed from
-        # a plain map here
-        with mmap.mmap(handle.fileno(), 0, prot=mmap.PROT_READ) as plain:
-            source = PopulatedMap(handle.fileno())
-            try:
-                archive = _parse(path, display, plain, source)
-            except BaseException:
-                source.close()
-                raise
+        mapped = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+        try:
+            archive = _parse(path, display, mapped, fd)
+        except BaseException:
+            mapped.close()
+            raise
+    except BaseException:
+        os.close(fd)
+        raise
     archive.opened, archive.opened_ns = opened, started
     try:
         if check:
@@ -202,7 +211,7 @@ def open_zip(path: Path, display: str | None = None, *, check: bool = True) -> Z
     return archive
 
 
-def _parse(path: Path, display: str, mm: mmap.mmap, source: PopulatedMap) -> ZipArchive:
+def _parse(path: Path, display: str, mm: mmap.mmap, fd: int) -> ZipArchive:
     def corrupt(what: str) -> InputError:
         return InputError(f"corrupt zip archive: {what}", location=Location(display))
 
@@ -233,4 +242,4 @@ def _parse(path: Path, display: str, mm: mmap.mmap, source: PopulatedMap) -> Zip
     central = read_central(mm[cd_offset:cd_end], count, cd_offset, corrupt)
     names = check_names(decode_names(central), display)
     check_unique(names, display)
-    return ZipArchive(path, display, source, names, central, comment, cd_offset, cd_end)
+    return ZipArchive(path, display, fd, names, central, comment, cd_offset, cd_end, mm)
