@@ -170,8 +170,11 @@ def open_cache(project_dir: Path, create: bool = False) -> tuple[Path, bytes] | 
 
 
 def mac(secret: bytes, fmt: int | str, name: str, payload: bytes) -> bytes:
-    """HMAC-SHA256 over the format, the file's name and the payload."""
-    return hmac.new(secret, f"{fmt}\n{name}\n".encode() + payload, hashlib.sha256).digest()
+    """HMAC-SHA256 over the format, the file's name and the payload (not copied: a layout
+    entry's payload is a few MB)."""
+    signer = hmac.new(secret, f"{fmt}\n{name}\n".encode(), hashlib.sha256)
+    signer.update(payload)
+    return signer.digest()
 
 
 def authentic(secret: bytes, fmt: int | str, name: str, payload: bytes, given: bytes) -> bool:
@@ -186,10 +189,9 @@ def read_signed_bytes(directory: Path, secret: bytes, fmt: int | str, name: str)
         return None
     try:
         with os.fdopen(fd, "rb") as handle:
-            blob = handle.read()
+            given, payload = handle.read(MAC_BYTES), handle.read()
     except OSError:
         return None
-    given, payload = blob[:MAC_BYTES], blob[MAC_BYTES:]
     if len(given) != MAC_BYTES or not authentic(secret, fmt, name, payload, given):
         return None
     return payload

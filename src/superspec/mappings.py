@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

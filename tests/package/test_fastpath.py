@@ -25,7 +25,8 @@ from superspec.cli.entry import main
 try:
     main()
 finally:
-    seen = sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "yaml", "click"})
+    seen = sorted({m.split(".")[0] for m in sys.modules}
+                  & {"pydantic", "yaml", "click", "typing", "dataclasses"})
     models = "superspec.spec.models" in sys.modules
     sys.stderr.write("PROBE " + json.dumps({"heavy": seen, "models": models}) + "\\n")
 """

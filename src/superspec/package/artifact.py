@@ -7,11 +7,11 @@ import contextlib
 import hashlib
 import mmap
 from pathlib import Path, PurePath
-from typing import NamedTuple
 
 from superspec.errors import InputError, Location
 from superspec.package.lazydata import Data, resolve
 from superspec.package.zipread import ZipArchive, open_zip
+from superspec.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the other kinds' modules are imported when an artifact of theirs is opened
@@ -24,7 +24,7 @@ ZIP_SUFFIXES = (".jar", ".war", ".ear", ".zip", ".whl")
 TARGZ_SUFFIXES = (".tar.gz", ".tgz")
 
 
-class Job(NamedTuple):
+class Job(Record):
     """One output: where to write it, and what changes."""
 
     tmp: Path

@@ -26,6 +26,7 @@ import hashlib
 import marshal
 import os
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
 
 from superspec import __version__
@@ -116,12 +117,14 @@ def _store(archive: ZipArchive, project_dir: Path) -> None:
     write_signed_bytes(*opened, SIGNED_FORMAT, entry_name(real), payload)
 
 
-def _packed(values: list[int]) -> tuple[str, bytes]:
+def _packed(values: Sequence[int]) -> tuple[str, bytes]:
     code = "I" if max(values, default=0) < 1 << 32 else "Q"
     return code, array(code, values).tobytes()
 
 
-def _unpacked(column: tuple[str, bytes]) -> list[int]:
+def _unpacked(column: tuple[str, bytes]) -> array[int]:
+    """The column as an array: its values become int objects only where they are read (a
+    remembered layout's starts and ends, for one, seldom are)."""
     values = array(column[0])
     values.frombytes(column[1])
-    return values.tolist()
+    return values

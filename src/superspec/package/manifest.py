@@ -7,19 +7,21 @@ It is written inside the artifact (entry ``superspec-package.json``) and beside 
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
 
 from superspec import __version__
+from superspec.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from superspec.spec import EffectiveSpec
 
 MANIFEST_ENTRY = "superspec-package.json"
 FORMAT = 1
 
 
-class ChangedEntry(NamedTuple):
+class ChangedEntry(Record):
     path: str
     action: str  # "replaced" or "added"
     template: str
@@ -31,7 +33,7 @@ class ChangedEntry(NamedTuple):
                 "sha256": self.sha256, "size": self.size}
 
 
-class Manifest(NamedTuple):
+class Manifest(Record):
     environment: str
     environment_class: str
     app: str

@@ -4,14 +4,15 @@ no templates to render never imports it; ``package.render`` holds the renderer).
 from __future__ import annotations
 
 import hashlib
-from typing import NamedTuple
+
+from superspec.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from superspec.spec import EffectiveSpec
 
 
-class Rendered(NamedTuple):
+class Rendered(Record):
     path: str  # entry path inside the artifact
     template: str  # as written in the spec
     data: bytes

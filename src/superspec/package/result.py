@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
 
 from superspec.package.manifest import ChangedEntry
+from superspec.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
-class PackageResult(NamedTuple):
+class PackageResult(Record):
     environment: str
     kind: str
     base: str

@@ -12,28 +12,29 @@ them. Everything else about an entry is decoded from its record when asked (``en
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate, compress, repeat
 from operator import add, eq, rshift
-from typing import NamedTuple
 
 from superspec.errors import InputError
 from superspec.package.zipformat import CENTRAL, MAX32, SIG_CENTRAL, Corrupt, column
+from superspec.records import Record
 
 _FIXED = CENTRAL.size - 4  # a record's fixed part after its signature
 _ZIP64_TAG = b"\x01\x00"
 
 
-class Central(NamedTuple):
+class Central(Record):
     """The central directory's bytes and, per entry in directory order, what the packager
     reads of it."""
 
     cd: bytes
     raw_names: list[bytes]
-    offsets: list[int]  # local header (zip64 applied)
-    csizes: list[int]  # compressed size (zip64 applied)
-    flags: list[int]
-    records: list[int]  # where the entry's record starts in ``cd``
+    # lists, or arrays when read back from layoutcache
+    offsets: Sequence[int]  # local header (zip64 applied)
+    csizes: Sequence[int]  # compressed size (zip64 applied)
+    flags: Sequence[int]
+    records: Sequence[int]  # where the entry's record starts in ``cd``
     links: list[int]  # indexes of the entries with a Unix symlink's mode
     wide: frozenset[int]  # indexes of the records that carry a zip64 field
 

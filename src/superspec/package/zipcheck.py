@@ -9,6 +9,7 @@ walked one by one, to name the first entry that is wrong.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from itertools import compress, repeat
 from operator import add, and_, le, sub
 
@@ -114,7 +115,7 @@ def _has_tag(extra: bytes, wanted: int) -> bool:
     return False
 
 
-def _check_spans(names: list[str], offsets: list[int], ends: list[int], cd_offset: int,
+def _check_spans(names: list[str], offsets: Sequence[int], ends: list[int], cd_offset: int,
                  corrupt: Corrupt) -> None:
     """Entries must lie before the central directory and must not overlap (zip-bomb layouts)."""
     previous = -1

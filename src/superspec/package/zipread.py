@@ -14,10 +14,10 @@ import os
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from functools import cached_property
 from operator import lt
 from pathlib import Path
-from typing import NamedTuple
 
 from superspec.errors import InputError, Location
 from superspec.package.names import check_names, check_unique
@@ -33,9 +33,10 @@ from superspec.package.zipformat import (
     ZIP64_EOCD,
     ZIP64_LOCATOR,
 )
+from superspec.records import Record
 
 
-class ZipEntry(NamedTuple):
+class ZipEntry(Record):
     name: str  # normalized: no leading './', no trailing '/'
     raw_name: bytes
     version_made: int
@@ -88,12 +89,9 @@ class ZipArchive:
         self.names = names  # normalized, central-directory order
         self.central, self.comment = central, comment
         self.cd_offset, self.cd_end = cd_offset, cd_end
-        offsets = central.offsets
-        # offsets grow in central-directory order and no zip64 fields
-        self.ascending = all(map(lt, offsets, offsets[1:])) and not central.wide
         # set by check(): where each entry's data starts and where its span ends
-        self.starts: list[int] = []
-        self.ends: list[int] = []
+        self.starts: Sequence[int] = []
+        self.ends: Sequence[int] = []
         self.checked = False
         self.contiguous = False  # entries back to back in central-directory order (after check)
         self.shifted: dict[tuple[tuple[int, ...], tuple[int, ...]], bytes] = {}  # see zipwrite
@@ -103,11 +101,18 @@ class ZipArchive:
         self.opened_ns = 0
         self.remembered = False  # parsed and checked in an earlier run (layoutcache)
 
-    def mark_checked(self, starts: list[int], ends: list[int], contiguous: bool) -> None:
+    def mark_checked(self, starts: Sequence[int], ends: Sequence[int],
+                     contiguous: bool) -> None:
         """What check() found in an earlier run of the same, unchanged file (layoutcache)."""
         with self._lock:
             self.starts, self.ends, self.contiguous = starts, ends, contiguous
             self.checked = self.remembered = True
+
+    @cached_property
+    def ascending(self) -> bool:
+        """Offsets grow in central-directory order and no record has zip64 fields."""
+        offsets = self.central.offsets
+        return all(map(lt, offsets, offsets[1:])) and not self.central.wide
 
     @property
     def mm(self) -> mmap.mmap:

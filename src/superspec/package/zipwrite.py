@@ -11,7 +11,6 @@ import zlib
 from collections import deque
 from itertools import repeat
 from operator import add
-from typing import NamedTuple
 
 from superspec.package.copyrange import Layout
 from superspec.package.lazydata import Data, resolve
@@ -30,6 +29,7 @@ from superspec.package.zipformat import (
     ZIP64_LOCATOR,
 )
 from superspec.package.zipread import ZipArchive, ZipEntry
+from superspec.records import Record
 
 UNIX_FILE_0644 = 0o100644 << 16
 ALIGN = 512  # replaced entries are padded to a multiple of this (an 0xD935 extra field)
@@ -38,7 +38,7 @@ _OFFSET = struct.Struct("<L")
 MADE_BY_UNIX = (3 << 8) | 20
 
 
-class NewEntry(NamedTuple):
+class NewEntry(Record):
     name: str
     data: Data  # a callable is asked for the bytes when they are written
 
@@ -53,7 +53,7 @@ def dos_stamp(epoch: int) -> tuple[int, int]:
             ((year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday)
 
 
-class Body(NamedTuple):
+class Body(Record):
     """An output up to its central directory, and that directory (offsets and the replaced
     entries' records updated)."""
 
@@ -65,7 +65,8 @@ def copy_ahead(archive: ZipArchive) -> bool:
     """Whether outputs can be laid out before the base's local headers are checked: its entries
     look back to back (``contiguous_body``; the check confirms it) and no output could need zip64
     offsets."""
-    return archive.ascending and archive.cd_end + HEADROOM < MAX32
+    back_to_back = archive.contiguous if archive.checked else archive.ascending
+    return back_to_back and archive.cd_end + HEADROOM < MAX32
 
 
 def contiguous_body(archive: ZipArchive, replaced: dict[str, bytes]) -> Body:
@@ -74,13 +75,16 @@ def contiguous_body(archive: ZipArchive, replaced: dict[str, bytes]) -> Body:
     multiple of ALIGN bytes, so every environment of a run usually shifts the entries after it
     by the same amount and shares one shifted central directory."""
     offsets, count = archive.central.offsets, len(archive.names)
+
+    def start_of(index: int) -> int:  # where entry ``index`` starts, or the directory
+        return offsets[index] if index < count else archive.cd_offset
+
     out = Layout()
-    out.copy(0, min(offsets, default=archive.cd_offset))  # e.g. a launch script, as it is
+    out.copy(0, start_of(0))  # e.g. a launch script, as it is (offsets ascend)
     hits = sorted(archive.names.index(name) for name in replaced)  # every one is an entry
-    following = [*offsets[1:], archive.cd_offset]
     start, deltas, records = 0, [], {}
     for index in hits + [count]:
-        end = offsets[index] if index < count else archive.cd_offset
+        end = start_of(index)
         if index > start:
             out.copy(offsets[start], end)
         if index == count:
@@ -90,7 +94,7 @@ def contiguous_body(archive: ZipArchive, replaced: dict[str, bytes]) -> Body:
             out, _replacement(entry, replaced[entry.name]), replaced[entry.name], align=ALIGN)
         if len(records[entry.cd_pos]) != entry.cd_len:  # pragma: no cover - same name and extra
             raise ValueError(f"central record of {entry.name!r} changed length")
-        deltas.append(out.pos - following[index])
+        deltas.append(out.pos - start_of(index + 1))
         start = index + 1
     directory = bytearray(_shifted_directory(archive, tuple(hits), tuple(deltas)))
     for cd_pos, record in records.items():
