@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import zipfile
 from pathlib import Path
 
@@ -235,9 +236,14 @@ def test_a_range_past_the_end_of_the_base_is_an_error(tmp_path: Path) -> None:
     assert str(caught.value) == "unexpected end of file at offset 10"
 
 
-def test_an_error_of_the_work_done_meanwhile_comes_after_the_copy(tmp_path: Path) -> None:
-    source = os.urandom(3 * copyrange.BLOCK)
+def test_an_error_of_the_work_done_meanwhile_stops_the_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers stop after their current block and are all done when the error is raised
+    (the caller then closes and removes the files they wrote)."""
+    monkeypatch.setattr(copyrange, "BLOCK", 4096)
+    source = os.urandom(2000 * 4096)
     base = _base(tmp_path, source)
+    before = threading.active_count()
 
     def meanwhile() -> None:
         raise InputError("local header of 'x' differs")
@@ -246,7 +252,25 @@ def test_an_error_of_the_work_done_meanwhile_comes_after_the_copy(tmp_path: Path
         copyrange.write_layouts(base, [(handle.fileno(), _layout([(0, len(source))]))],
                                 meanwhile)
     os.close(base)
-    assert (tmp_path / "out.bin").read_bytes() == source  # every worker had finished
+    assert threading.active_count() == before
+    assert (tmp_path / "out.bin").stat().st_size < len(source)
+
+
+def test_a_worker_s_error_stops_the_others(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(copyrange, "BLOCK", 4096)
+    monkeypatch.setattr(copyrange, "_cores", lambda: 2)
+    source = os.urandom(40 * 4096)
+    base = _base(tmp_path, source)
+    before = threading.active_count()
+    with open(tmp_path / "out.bin", "wb") as handle, pytest.raises(OSError) as caught:
+        copyrange.write_layouts(base, [(handle.fileno(), _layout([(0, 400 * 4096)]))])
+    os.close(base)
+    message = str(caught.value)  # the first worker to read past the end names its offset
+    assert message.startswith("unexpected end of file at offset ")
+    offset = int(message.rsplit(" ", 1)[1])
+    assert offset % 4096 == 0 and offset >= len(source)
+    assert threading.active_count() == before
 
 
 def test_layout_merges_adjacent_ranges() -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 Piece = bytes | tuple[int, int]  # new bytes, or the range [start, end) of the base
 BLOCK = 1 << 20
+WORKERS = 4  # a copy is bound by memory bandwidth well before this many cores
 IOV_MAX = 1024
 # file systems whose fallocate(2) allocates without writing (elsewhere the C library would
 # emulate it by writing a byte into every block)
@@ -62,8 +63,8 @@ def write_layouts(source: int | None, outputs: list[tuple[int, Layout]],
                   meanwhile: Callable[[], None] | None = None) -> None:
     """Write each layout into its output (an fd) at the layout's offsets, ranges read from the
     file open at ``source`` (None: the layouts hold no ranges). ``meanwhile()`` runs on this
-    thread once every worker has started copying; what it raises comes first, once every copy
-    has ended."""
+    thread once every worker has started copying; when it raises, the workers stop after their
+    current block, and what it raised is raised once they all have."""
     blocks: dict[int, list[_Segment]] = {}
     for fd, layout in outputs:
         at = layout.start
@@ -82,8 +83,8 @@ def write_layouts(source: int | None, outputs: list[tuple[int, Layout]],
         if meanwhile is not None:
             copier.wait_started()
             meanwhile()
-    except BaseException as exc:  # noqa: BLE001 - raised once the copies are done
-        failed = exc
+    except BaseException as exc:  # noqa: BLE001 - raised once the workers are done
+        failed = copier.error = exc
     copier.join()
     if failed is not None:
         raise failed
@@ -101,30 +102,45 @@ def _split(blocks: dict[int, list[_Segment]], fd: int, start: int, end: int, at:
 
 
 class _Copier:
-    """Worker threads, one per core (none for a single block), each copying the next block not
-    yet taken until none is left; the first error stops them all."""
+    """Worker threads, one per core (at most WORKERS; none for a single block), each copying
+    the next block not yet taken until none is left; the first error stops them all. The
+    workers are always waited for, even when this thread is interrupted: the caller closes the
+    files they write."""
 
     def __init__(self, source: int, work: list[list[_Segment]]) -> None:
         self._source, self._work = source, work
         self._next = iter(range(len(work)))
         self._lock = threading.Lock()
         self.error: BaseException | None = None
-        count = min(len(work), os.cpu_count() or 1)
         self._started = threading.Semaphore(0)
-        self._threads = [threading.Thread(target=self._run) for _ in range(count)] \
-            if count > 1 else []
-        for thread in self._threads:
-            thread.start()
-        if not self._threads:
+        count = min(len(work), WORKERS, _cores())
+        self._threads: list[threading.Thread] = []
+        if count < 2:
             self._run()
+            return
+        try:
+            for _ in range(count):
+                thread = threading.Thread(target=self._run)
+                thread.start()
+                self._threads.append(thread)
+        except BaseException as exc:
+            self.error = exc  # no new block is taken
+            self.join()
+            raise
 
     def wait_started(self) -> None:
         for _ in self._threads:
             self._started.acquire()
 
     def join(self) -> None:
-        for thread in self._threads:
-            thread.join()
+        try:
+            for thread in self._threads:
+                thread.join()
+        except BaseException as exc:  # interrupted: stop the workers, wait for them, go on
+            self.error = self.error or exc
+            for thread in self._threads:
+                thread.join()
+            raise
 
     def _run(self) -> None:
         buffer = memoryview(bytearray(BLOCK))
@@ -174,6 +190,14 @@ def _pwrite_all(fd: int, views: list[memoryview], at: int) -> None:
             first += 1
         if done:  # a short write ended inside this piece: go on from there
             views[first] = views[first][done:]
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def reserve(fd: int, size: int) -> None:

@@ -6,9 +6,10 @@ what packaging reads of a base that passed every one of those checks — each en
 name, offset, compressed size, flags and record position, the links, the zip64 records, where
 each entry's data starts and its span ends, whether the entries lie back to back — for one file
 as ``digestcache.key_of`` (device, inode, size, mtime, ctime) plus its real path, and a lookup
-uses it only when all five are the same for the file it then opens (and copies from). The central directory's
-bytes are read from that file again. Names are stored joined on NUL (which no accepted name
-holds) and the integer columns as packed arrays: read back in a few C-level calls each.
+uses it only when all five are the same for the file it then opens (and copies from). The
+central directory's bytes are read from that file again. Names are stored joined on NUL (which
+no accepted name holds) and the integer columns as packed arrays: read back in a few C-level
+calls each.
 
 Trust: digestcache's, rule for rule (the same key, trusted file systems and settle time, the
 same signed files in the user's cache; see there): the checks are a function of the file's
