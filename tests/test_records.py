@@ -48,7 +48,7 @@ def test_a_record_is_the_namedtuple_typing_makes() -> None:
     assert point.moved(2) == Point(3, -2) and point.norm == 3
     assert pickle.loads(pickle.dumps(point)) == point
     with pytest.raises(AttributeError):
-        point.x = 5  # type: ignore[misc]
+        point.x = 5
 
 
 def test_a_field_without_a_default_after_one_with_a_default_is_refused() -> None:
@@ -56,6 +56,12 @@ def test_a_field_without_a_default_after_one_with_a_default_is_refused() -> None
         class Broken(Record):
             a: int = 0
             b: int
+
+
+def test_a_record_has_no_other_base() -> None:
+    with pytest.raises(TypeError, match="a record has Record as its only base"):
+        class Mixed(Record, dict):
+            a: int
 
 
 def test_records_do_not_import_typing() -> None:

@@ -24,6 +24,8 @@ else:
         def __new__(cls, name, bases, namespace):
             if not bases:  # Record itself
                 return super().__new__(cls, name, bases, namespace)
+            if len(bases) != 1:
+                raise TypeError(f"{name}: a record has Record as its only base")
             annotations = namespace.get("__annotations__", {})
             fields = list(annotations)
             defaults = [namespace[f] for f in fields if f in namespace]
