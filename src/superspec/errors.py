@@ -33,6 +33,10 @@ class Location:
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"cannot assign to field {name!r}")
 
+    def __reduce__(self) -> tuple[type[Location], tuple[object, ...]]:
+        """Pickled and copied by its fields (a fleet's workers send errors back)."""
+        return (Location, self.fields())
+
     def fields(self) -> tuple[str, int | None, int | None, str | None, str | None]:
         return (self.file, self.line, self.column, self.layer, self.key)
 
