@@ -2,12 +2,16 @@
 (tests/docker_fixtures.py) and the environment benchmarks (benchmarks/env_engine.py).
 
 The dockerd has its own socket, data-root and exec-root in a temp dir and runs with
-``--iptables=false --bridge=none`` (user-defined networks still work); it is stopped by PID and
-its directory removed at the end. Failures raise ``DockerdError`` with what went wrong.
+``--iptables=false --bridge=none`` (user-defined networks still work); at the end its
+containers, swarm and networks are removed (a bridge left behind when dockerd stops stays in
+the host's network namespace, holding one of the default address pools: after a few runs no
+new network can be made), then it is stopped by PID and its directory removed. Failures raise
+``DockerdError`` with what went wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tarfile
@@ -48,6 +52,9 @@ def private_dockerd(prefix: str) -> Iterator[str]:
             time.sleep(0.3)
         yield host
     finally:
+        if proc.poll() is None:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                _empty(host)
         proc.terminate()
         try:
             proc.wait(timeout=30)
@@ -57,6 +64,23 @@ def private_dockerd(prefix: str) -> Iterator[str]:
         log.close()
         subprocess.run(["umount", "-R", str(base / "data")], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _empty(host: str) -> None:
+    """Remove what makes host bridges: containers, the swarm (docker_gwbridge), networks."""
+    def run(*args: str) -> str:
+        done = subprocess.run(["docker", "-H", host, *args], capture_output=True, text=True,
+                              timeout=120)
+        return done.stdout
+
+    containers = run("ps", "-aq").split()
+    if containers:
+        run("rm", "-f", "-v", *containers)
+    run("swarm", "leave", "--force")
+    networks = run("network", "ls", "-q", "--filter", "type=custom").split()
+    if networks:
+        run("network", "rm", *networks)
+    run("network", "rm", "docker_gwbridge")
 
 
 def docker(host: str, *args: str, timeout: float = 60) -> str:
