@@ -27,8 +27,12 @@ class Location:
 
     def __init__(self, file: str, line: int | None = None, column: int | None = None,
                  layer: str | None = None, key: str | None = None) -> None:
-        for name, value in zip(self.__slots__, (file, line, column, layer, key), strict=True):
-            object.__setattr__(self, name, value)
+        init = object.__setattr__
+        init(self, "file", file)
+        init(self, "line", line)
+        init(self, "column", column)
+        init(self, "layer", layer)
+        init(self, "key", key)
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"cannot assign to field {name!r}")

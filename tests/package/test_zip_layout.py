@@ -281,3 +281,16 @@ def test_layout_merges_adjacent_ranges() -> None:
     assert layout.copy(30, 40) == 32
     assert layout.copy(50, 60) == 42
     assert layout.pieces == [(0, 30), b"xy", (30, 40), (50, 60)] and layout.pos == 52
+
+
+def test_closing_an_archive_twice_closes_its_file_once(tmp_path: Path) -> None:
+    path = mixed_zip(tmp_path / "mixed.zip")
+    archive = open_zip(path)
+    assert archive.mm[:4] == b"PK\x03\x04"
+    archive.close()
+    other = os.open(path, os.O_RDONLY)  # may reuse the archive's descriptor number
+    try:
+        archive.close()
+        os.fstat(other)  # still open
+    finally:
+        os.close(other)

@@ -178,10 +178,13 @@ class ZipArchive:
         return data
 
     def close(self) -> None:
+        """Unmap and close the file (once: a second call does nothing)."""
         with self._map_lock:
             if self._map is not None:
                 self._map.close()
-        os.close(self.fd)
+            if self.fd >= 0:
+                os.close(self.fd)
+                self.fd = -1
 
     def _corrupt(self, what: str) -> InputError:
         return InputError(f"corrupt zip archive: {what}", location=Location(self.display))
