@@ -5,7 +5,7 @@ Each 1 MiB block of the base that some output holds is read once (``preadv``) in
 that stays in the CPU's cache, and its parts are written into every output holding them
 (``pwritev``, one call per output and block); one worker thread per core takes blocks in turn,
 and both calls run without the GIL. On the benchmark machine one 100 MB jar goes out in ~14 ms
-on two cores (cp: ~26 ms), three outputs of it in ~27 ms. The alternatives measured slower: a
+on two cores (cp: 26 to 35 ms), three outputs of it in ~27 ms. The alternatives measured slower: a
 kernel copy_file_range moves the data page by page and costs ~1.4x more when source and
 destination offsets differ within a page, as they do after a replaced entry (37 ms); a write
 from a map of the base pays for mapping and unmapping 25,000 pages (34 ms). Allocating an
