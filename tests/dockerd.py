@@ -1,5 +1,6 @@
 """A private dockerd and busybox app images, for the tests' Docker fixtures
-(tests/docker_fixtures.py) and the environment benchmarks (benchmarks/env_engine.py).
+(tests/docker_fixtures.py) and the environment benchmarks (benchmarks/env_engine.py); ``stop``
+ends any process a test started.
 
 The dockerd has its own socket, data-root and exec-root in a temp dir and runs with
 ``--iptables=false --bridge=none`` (user-defined networks still work); at the end its
@@ -55,15 +56,20 @@ def private_dockerd(prefix: str) -> Iterator[str]:
         if proc.poll() is None:
             with contextlib.suppress(OSError, subprocess.SubprocessError):
                 _empty(host)
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, grace=30)
         log.close()
         subprocess.run(["umount", "-R", str(base / "data")], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """End a process the caller started: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _empty(host: str) -> None:

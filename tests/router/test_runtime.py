@@ -17,6 +17,7 @@ import pytest
 from superspec.errors import InputError
 from superspec.router.runtime import RuntimeClient, RuntimeUnavailable, parse_servers_state
 from superspec.router.wait import wait_for
+from tests.dockerd import stop
 
 
 def free_port() -> int:
@@ -82,12 +83,7 @@ backend app
         wait_for(f"HAProxy's runtime API on 127.0.0.1:{stats}", lambda: runtime.info() or None, 10)
         yield Local(runtime, frontend)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, grace=10)
         log.close()
         server.shutdown()
         server.server_close()

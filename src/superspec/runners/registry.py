@@ -78,24 +78,22 @@ def get(name: str) -> Runner | None:
 
 def step_runners() -> tuple[Runner, ...]:
     """The runners superspec runs (``superspec <name>``, ``superspec step <name>``)."""
-    found = _derived.get("step")
-    if found is None:
-        found = _derived["step"] = tuple(r for r in _RUNNERS.values() if r.step)
-    return found
+    return _derive("step", lambda: tuple(r for r in _RUNNERS.values() if r.step))
 
 
 def step_names() -> tuple[str, ...]:
-    found = _derived.get("step names")
-    if found is None:
-        found = _derived["step names"] = tuple(runner.name for runner in step_runners())
-    return found
+    return _derive("step names", lambda: tuple(runner.name for runner in step_runners()))
 
 
 def deploying() -> tuple[str, ...]:
     """The runners that target one environment (deploy, release)."""
-    found = _derived.get("deploying")
+    return _derive("deploying", lambda: tuple(r.name for r in _RUNNERS.values() if r.needs_env))
+
+
+def _derive(key: str, make: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+    found = _derived.get(key)
     if found is None:
-        found = _derived["deploying"] = tuple(r.name for r in _RUNNERS.values() if r.needs_env)
+        found = _derived[key] = make()
     return found
 
 
