@@ -1,7 +1,8 @@
 """One mutation per environment at a time: a lease naming its holder.
 
-The lease is a file under the data directory, created with O_EXCL; it names the holder (host,
-pid, the CI job from BUILD_URL / CI_JOB_URL) and expires. A second caller gets a clear error
+The lease is a file under the data directory; it names the holder (host, pid, the CI job from
+BUILD_URL / CI_JOB_URL) and expires. It is read, and taken, under an flock on a guard file beside
+it, and written whole (a temporary file renamed over it). A second caller gets a clear error
 naming the holder; a lease whose time is up, or whose holder process on this host is gone (a
 killed runner), is taken over, so a killed runner never blocks the environment for long. The
 lease covers processes sharing this machine's data directory (the engine is local, or all
@@ -11,6 +12,7 @@ runners of a remote engine share one host).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import socket
@@ -56,34 +58,55 @@ def _describe(holder: dict[str, object]) -> str:
 
 
 @contextlib.contextmanager
+def _guarded(folder: Path, env: str) -> Iterator[None]:
+    """Exclusive use of ``env``'s lease file for a few reads and writes: an flock, which the
+    kernel drops with its process, so a killed runner never leaves it held."""
+    fd = os.open(folder / f"{env}.guard", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _read(path: Path) -> dict[str, object] | None:
+    """The lease's holder; None when there is no lease, {} when it cannot be read."""
+    try:
+        holder = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
+def _write(path: Path, holder: dict[str, object]) -> None:
+    """Replace the lease at once: a reader sees the old lease or the whole new one."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    with open(part, "w") as handle:
+        json.dump(holder, handle)
+    os.replace(part, path)
+
+
+@contextlib.contextmanager
 def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
-    """Hold the lease of ``env`` for the block; InputError when another runner holds it."""
+    """Hold the lease of ``env`` for the block; InputError when another runner holds it.
+
+    Reading the lease and writing one's own happen under the guard's flock, so two runners
+    arriving together can never both find the lease free or stale."""
     folder = (directory or data_dir()) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{env}.lease"
     mine = _holder()
-    for _ in range(3):
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            try:
-                holder = json.loads(path.read_text())
-            except (OSError, ValueError):
-                holder = {}
-            if not isinstance(holder, dict) or _stale(holder):
-                path.unlink(missing_ok=True)  # a killed or expired holder: take over
-                continue
+    with _guarded(folder, env):
+        holder = _read(path)
+        if holder is not None and not _stale(holder):
             raise InputError(f"environment '{env}' is being changed by {_describe(holder)}; "
-                             f"try again when it is done (the lease expires by itself)") \
-                from None
-        with os.fdopen(fd, "w") as handle:
-            json.dump(mine, handle)
-        break
-    else:
-        raise InputError(f"could not take the lease of environment '{env}' ({path})")
+                             f"try again when it is done (the lease expires by itself)")
+        _write(path, mine)  # none, or a killed or expired holder's: take over
     try:
         yield
     finally:
-        with contextlib.suppress(OSError, ValueError):
-            if json.loads(path.read_text()).get("pid") == mine["pid"]:
+        with _guarded(folder, env), contextlib.suppress(OSError):
+            if _read(path) == mine:
                 path.unlink()
