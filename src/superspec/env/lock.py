@@ -22,6 +22,7 @@ from pathlib import Path
 
 from superspec.env.paths import data_dir
 from superspec.errors import InputError
+from superspec.fileio import write_atomic
 
 LEASE_SECONDS = 1800
 
@@ -80,14 +81,6 @@ def _read(path: Path) -> dict[str, object] | None:
     return holder if isinstance(holder, dict) else {}
 
 
-def _write(path: Path, holder: dict[str, object]) -> None:
-    """Replace the lease at once: a reader sees the old lease or the whole new one."""
-    part = path.with_name(f"{path.name}.{os.getpid()}.part")
-    with open(part, "w") as handle:
-        json.dump(holder, handle)
-    os.replace(part, path)
-
-
 @contextlib.contextmanager
 def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
     """Hold the lease of ``env`` for the block; InputError when another runner holds it.
@@ -103,7 +96,8 @@ def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
         if holder is not None and not _stale(holder):
             raise InputError(f"environment '{env}' is being changed by {_describe(holder)}; "
                              f"try again when it is done (the lease expires by itself)")
-        _write(path, mine)  # none, or a killed or expired holder's: take over
+        # none, or a killed or expired holder's: take over, whole (renamed into place)
+        write_atomic(path, json.dumps(mine).encode(), 0o600)
     try:
         yield
     finally:
