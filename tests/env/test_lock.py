@@ -7,11 +7,14 @@ import json
 import multiprocessing
 import os
 import socket
+import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from superspec.env import lock
 from superspec.env.lock import environment_lock
 from superspec.errors import InputError
 
@@ -64,19 +67,52 @@ def _plant(tmp_path: Path, holder: object) -> None:
     _lease(tmp_path).write_text(holder if isinstance(holder, str) else json.dumps(holder))
 
 
-def _live(**changes: object) -> dict[str, object]:
+@pytest.fixture
+def other() -> Iterator[int]:
+    """A live process of this host and PID namespace: another runner."""
+    proc = subprocess.Popen(["sleep", "60"])
+    try:
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
+def _holder(pid: int, **changes: object) -> dict[str, object]:
     now = time.time()
-    return {"host": socket.gethostname(), "pid": os.getppid(), "job": "https://ci/job/3/",
-            "since": now, "until": now + 600, **changes}
+    return {"host": socket.gethostname(), "pidns": lock._pid_namespace(), "pid": pid,
+            "started": lock._started(pid), "job": "https://ci/job/3/", "since": now,
+            "until": now + 600, **changes}
 
 
-def test_a_live_holder_is_named(tmp_path: Path) -> None:
-    _plant(tmp_path, _live())
+def _refused(tmp_path: Path, pid: object) -> None:
     with pytest.raises(InputError, match=rf"environment 'test' is being changed by "
-                       rf"{socket.gethostname()} pid {os.getppid()}, job https://ci/job/3/"):
+                       rf"\S+ pid {pid}, job https://ci/job/3/, since "):
         with environment_lock("test", tmp_path):
             pytest.fail("entered a held environment")
-    assert json.loads(_lease(tmp_path).read_text())["pid"] == os.getppid()
+    assert json.loads(_lease(tmp_path).read_text())["pid"] == pid
+
+
+def test_a_live_holder_keeps_it_however_long_it_works(tmp_path: Path, other: int) -> None:
+    """A canary paused for an hour: the holder's lease time is long past, its process lives."""
+    _plant(tmp_path, _holder(other, since=time.time() - 7200, until=time.time() - 3600))
+    _refused(tmp_path, other)
+
+
+@pytest.mark.parametrize("where", [
+    pytest.param({"host": "ci-agent-7"}, id="another-host"),
+    pytest.param({"pidns": "pid:[1]"}, id="another-pid-namespace"),
+    pytest.param({"pidns": None, "started": None}, id="written-without-namespace"),
+])
+def test_a_holder_it_cannot_probe_keeps_it_until_unrenewed(tmp_path: Path, where: dict[str, object],
+                                                           other: int) -> None:
+    """Elsewhere, the pid says nothing (it may even be free here): the renewal time decides."""
+    dead = _dead_pid()
+    _plant(tmp_path, _holder(dead, **where))
+    _refused(tmp_path, dead)
+    _plant(tmp_path, _holder(other, **where, until=time.time() - 1))
+    with environment_lock("test", tmp_path):
+        assert json.loads(_lease(tmp_path).read_text())["pid"] == os.getpid()
 
 
 def _dead_pid() -> int:
@@ -88,21 +124,41 @@ def _dead_pid() -> int:
 
 
 @pytest.mark.parametrize("holder", [
-    pytest.param(_live(until=time.time() - 1), id="expired"),
-    pytest.param("", id="empty"),
-    pytest.param("{not json", id="unreadable"),
-    pytest.param("[1, 2]", id="not-a-mapping"),
-    pytest.param(None, id="killed-holder"),
+    pytest.param(lambda live: _holder(_dead_pid()), id="killed-holder"),
+    pytest.param(lambda live: _holder(live, started="1"), id="pid-reused"),
+    pytest.param(lambda live: "", id="empty"),
+    pytest.param(lambda live: "{not json", id="unreadable"),
+    pytest.param(lambda live: "[1, 2]", id="not-a-mapping"),
 ])
-def test_a_dead_expired_or_unreadable_lease_is_taken_over(tmp_path: Path,
-                                                          holder: object) -> None:
-    _plant(tmp_path, _live(pid=_dead_pid()) if holder is None else holder)
+def test_a_dead_or_unreadable_lease_is_taken_over(tmp_path: Path, other: int,
+                                                  holder: Callable[[int], object]) -> None:
+    _plant(tmp_path, holder(other))
     with environment_lock("test", tmp_path):
         assert json.loads(_lease(tmp_path).read_text())["pid"] == os.getpid()
     assert not _lease(tmp_path).exists()
 
 
-def test_a_holder_leaves_a_lease_taken_over_from_it_alone(tmp_path: Path) -> None:
+def test_the_holder_renews_its_lease(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lock, "RENEW_SECONDS", 0.05)
     with environment_lock("test", tmp_path):
-        _plant(tmp_path, _live())  # expired meanwhile and taken over by another runner
-    assert json.loads(_lease(tmp_path).read_text())["pid"] == os.getppid()
+        first = json.loads(_lease(tmp_path).read_text())
+        deadline = time.monotonic() + 30
+        while json.loads(_lease(tmp_path).read_text())["until"] == first["until"]:
+            assert time.monotonic() < deadline, "the lease was never renewed"
+            time.sleep(0.02)
+        renewed = json.loads(_lease(tmp_path).read_text())
+        assert renewed["until"] > first["until"]
+        assert {k: v for k, v in renewed.items() if k != "until"} == \
+            {k: v for k, v in first.items() if k != "until"}
+    assert not _lease(tmp_path).exists()
+
+
+def test_a_holder_leaves_a_lease_taken_over_from_it_alone(tmp_path: Path, other: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lock, "RENEW_SECONDS", 0.01)
+    with environment_lock("test", tmp_path):
+        planted = _holder(other)  # expired meanwhile and taken over by another runner
+        _plant(tmp_path, planted)
+        time.sleep(0.1)  # renewals meanwhile leave the other runner's lease alone
+        assert json.loads(_lease(tmp_path).read_text()) == planted
+    assert json.loads(_lease(tmp_path).read_text())["pid"] == other

@@ -1,12 +1,17 @@
 """One mutation per environment at a time: a lease naming its holder.
 
-The lease is a file under the data directory; it names the holder (host, pid, the CI job from
-BUILD_URL / CI_JOB_URL) and expires. It is read, and taken, under an flock on a guard file beside
-it, and written whole (a temporary file renamed over it). A second caller gets a clear error
-naming the holder; a lease whose time is up, or whose holder process on this host is gone (a
-killed runner), is taken over, so a killed runner never blocks the environment for long. The
-lease covers processes sharing this machine's data directory (the engine is local, or all
-runners of a remote engine share one host).
+The lease is a file under the data directory; it names the holder (host, PID namespace, pid and
+the process's start time, the CI job from BUILD_URL / CI_JOB_URL). It is read, and taken, under
+an flock on a guard file beside it, and written whole (a temporary file renamed over it). A
+second caller gets a clear error naming the holder.
+
+Who may take a lease over:
+- a holder this process can see (same host, same PID namespace) keeps the lease while its
+  process lives, however long it works (a canary paused for an hour); once the process is gone,
+  or its pid belongs to a newer process, the lease is taken over at once (a killed runner);
+- a holder elsewhere (another host sharing the data directory, another container with its own
+  PID namespace) renews its lease every ``RENEW_SECONDS``; it is taken over once it has not
+  been renewed for ``LEASE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import fcntl
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +30,27 @@ from superspec.env.paths import data_dir
 from superspec.errors import InputError
 from superspec.fileio import write_atomic
 
-LEASE_SECONDS = 1800
+LEASE_SECONDS = 600.0  # a holder that cannot be probed is gone after this long unrenewed
+RENEW_SECONDS = 60.0
+_IDENTITY = ("host", "pidns", "pid", "started", "since")
+
+
+def _pid_namespace() -> str | None:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None  # no /proc (macOS): pids of this host are probed with kill(pid, 0)
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks after boot; field 22 of /proc/PID/stat), or
+    None when there is no such process (or no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[19].decode()
 
 
 def _alive(pid: int) -> bool:
@@ -38,18 +64,22 @@ def _alive(pid: int) -> bool:
 
 
 def _holder() -> dict[str, object]:
-    return {"host": socket.gethostname(), "pid": os.getpid(),
+    now = time.time()
+    return {"host": socket.gethostname(), "pidns": _pid_namespace(), "pid": os.getpid(),
+            "started": _started(os.getpid()),
             "job": os.environ.get("BUILD_URL") or os.environ.get("CI_JOB_URL"),
-            "since": time.time(), "until": time.time() + LEASE_SECONDS}
+            "since": now, "until": now + LEASE_SECONDS}
 
 
 def _stale(holder: dict[str, object]) -> bool:
-    until = holder.get("until")
-    if not isinstance(until, (int, float)) or until < time.time():
-        return True
     pid = holder.get("pid")
-    return holder.get("host") == socket.gethostname() and isinstance(pid, int) \
-        and not _alive(pid)
+    if holder.get("host") == socket.gethostname() and isinstance(pid, int) and pid > 0 \
+            and "pidns" in holder and holder["pidns"] == _pid_namespace():
+        if holder.get("started") is None:
+            return not _alive(pid)
+        return _started(pid) != holder["started"]  # gone, or the pid was reused
+    until = holder.get("until")
+    return not isinstance(until, (int, float)) or until < time.time()
 
 
 def _describe(holder: dict[str, object]) -> str:
@@ -81,6 +111,30 @@ def _read(path: Path) -> dict[str, object] | None:
     return holder if isinstance(holder, dict) else {}
 
 
+def _mine(holder: dict[str, object] | None, mine: dict[str, object]) -> bool:
+    return holder is not None and all(holder.get(key) == mine[key] for key in _IDENTITY)
+
+
+def _write(path: Path, holder: dict[str, object]) -> None:
+    write_atomic(path, json.dumps(holder).encode(), 0o600)
+
+
+class _Renewal(threading.Thread):
+    """Pushes the lease's expiry forward every ``RENEW_SECONDS`` while it is still ours."""
+
+    def __init__(self, folder: Path, env: str, mine: dict[str, object]) -> None:
+        super().__init__(name=f"lease-{env}", daemon=True)
+        self.folder, self.env, self.mine = folder, env, mine
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        path = self.folder / f"{self.env}.lease"
+        while not self.done.wait(RENEW_SECONDS):
+            with contextlib.suppress(OSError), _guarded(self.folder, self.env):
+                if _mine(_read(path), self.mine):
+                    _write(path, {**self.mine, "until": time.time() + LEASE_SECONDS})
+
+
 @contextlib.contextmanager
 def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
     """Hold the lease of ``env`` for the block; InputError when another runner holds it.
@@ -96,11 +150,14 @@ def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
         if holder is not None and not _stale(holder):
             raise InputError(f"environment '{env}' is being changed by {_describe(holder)}; "
                              f"try again when it is done (the lease expires by itself)")
-        # none, or a killed or expired holder's: take over, whole (renamed into place)
-        write_atomic(path, json.dumps(mine).encode(), 0o600)
+        _write(path, mine)  # none, or a killed or expired holder's: take over
+    renewal = _Renewal(folder, env, mine)
+    renewal.start()
     try:
         yield
     finally:
+        renewal.done.set()
+        renewal.join()
         with _guarded(folder, env), contextlib.suppress(OSError):
-            if _read(path) == mine:
+            if _mine(_read(path), mine):
                 path.unlink()
