@@ -5,13 +5,15 @@ the output directory exactly as it was."""
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.package.conftest import run_cli, spec_args
+from tests.package.conftest import SUPERSPEC, run_cli, spec_args
 from tests.step.conftest import Workspace, workspace  # noqa: F401 - the step fixture
 
 SIDE = ".superspec-package.json"
@@ -126,3 +128,22 @@ def test_a_failure_before_the_renames_removes_the_directories_it_made(
     assert (run.code, run.err) == (1, "error: a/b/c/payments-api-test.jar: cannot write the "
                                       "packaged artifact: Input/output error\n")
     assert snapshot(project) == before
+
+
+def test_runs_writing_the_same_outputs_commit_one_after_the_other(project: Path) -> None:
+    """While another run renames its outputs into target/ (it holds the folder's flock), a
+    second run waits with its renames: an output never lies beside another run's side manifest,
+    and a rollback never takes back another run's outputs."""
+    folder = os.open(project / "target", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)  # the other run, mid-commit
+        second = subprocess.Popen([*SUPERSPEC, "package", "--env", "prod", *spec_args(project)],
+                                  cwd=project, stderr=subprocess.PIPE, text=True)
+        with pytest.raises(subprocess.TimeoutExpired):
+            second.wait(timeout=3)
+        assert "payments-api-prod.jar" not in os.listdir(project / "target")
+    finally:
+        os.close(folder)  # the other run is done
+    assert second.wait(timeout=60) == 0, second.stderr.read()  # type: ignore[union-attr]
+    assert {"payments-api-prod.jar", f"payments-api-prod.jar{SIDE}"} <= \
+        set(os.listdir(project / "target"))

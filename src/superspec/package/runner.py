@@ -9,10 +9,11 @@ what the run wrote and restores what it replaced.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import compress, repeat
 from operator import eq
 from pathlib import Path
@@ -113,6 +114,7 @@ class _Run:
         self._staged: list[tuple[Path, Path]] = []  # (temp, target), in rename order
         self._installed: list[Path] = []  # targets renamed into place
         self._kept: list[tuple[Path, Path]] = []  # (target, copy of what it held before)
+        self._rolled_back = False
 
     def make_dirs(self, path: Path) -> None:
         missing = [p for p in (path, *path.parents) if not p.exists()]
@@ -134,10 +136,18 @@ class _Run:
         return Path(name)
 
     def commit(self) -> None:
-        for tmp, target in self._staged:
-            self._keep(tmp, target)
-            os.replace(tmp, target)
-            self._installed.append(target)
+        """Rename every staged file over its target, holding each target folder's flock: runs
+        writing the same outputs at once commit one after the other (an output never beside
+        another run's side manifest, a rollback never undoing another run's outputs)."""
+        with _folders_locked({target.parent for _, target in self._staged}):
+            try:
+                for tmp, target in self._staged:
+                    self._keep(tmp, target)
+                    os.replace(tmp, target)
+                    self._installed.append(target)
+            except BaseException:
+                self.rollback()
+                raise
         for _, kept in self._kept:
             _remove(kept)
         self._kept.clear()
@@ -166,6 +176,10 @@ class _Run:
         self._kept.append((target, kept))
 
     def rollback(self) -> None:
+        """Take back what the run did (once: a failed commit rolls back under its locks)."""
+        if self._rolled_back:
+            return
+        self._rolled_back = True
         for target in reversed(self._installed):
             _remove(target)
         for target, kept in reversed(self._kept):
@@ -177,6 +191,19 @@ class _Run:
         for directory in reversed(self._created):
             with contextlib.suppress(OSError):
                 directory.rmdir()
+
+
+@contextlib.contextmanager
+def _folders_locked(folders: set[Path]) -> Iterator[None]:
+    """An exclusive flock on each folder, taken in one order (no two runs wait on each other).
+    A file system refusing flock on a folder (some network file systems) is left unlocked."""
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(folders):
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            stack.callback(os.close, fd)
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
 
 
 _SIGNATURES = tuple(e for end in (".SF", ".RSA", ".DSA", ".EC") for e in (end, end.lower()))
