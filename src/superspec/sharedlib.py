@@ -10,13 +10,16 @@ and the library's layers directory is replaced in one step (an atomic rename exc
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
+import fcntl
 import os
 import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +53,11 @@ def add_layers(source: Path, library: Path) -> LayersResult:
     """Copy the layers in ``source`` into the shared library checkout ``library``."""
     target = _library_layers(library)
     files = _files(source)
+    with _locked(target.parent):  # another add-layers into this library waits: no lost update
+        return _merge_into(source, target, files)
+
+
+def _merge_into(source: Path, target: Path, files: dict[str, bytes]) -> LayersResult:
     current = _files(target, index=True) if target.is_dir() else {}
     _validate(source, target, files)
     result = LayersResult(target=display_path(target))
@@ -64,8 +72,23 @@ def add_layers(source: Path, library: Path) -> LayersResult:
         merged[name] = data
     result.layers = sorted(str(Path(n).parent) for n in merged if Path(n).name == "superspec.yaml")
     if result.added or result.replaced or not (target / INDEX).is_file():
-        _write(target, merged)
+        try:
+            _write(target, merged)
+        except OSError as exc:
+            raise InputError(f"cannot write the library's layers: {exc.strerror or exc}",
+                             location=Location(display_path(target))) from None
     return result
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive flock on ``folder`` (the library's resources/superspec) for the block."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _library_layers(library: Path) -> Path:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,20 @@ def test_without_an_atomic_exchange_the_directory_is_replaced_by_renames(
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("superspec.yaml")) == [
         "acme/payments/superspec.yaml", "acme/superspec.yaml", "globex/superspec.yaml"]
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".layers-")]
+
+
+def test_runs_adding_at_once_lose_no_layer(library: Path, tmp_path: Path) -> None:
+    """Six add-layers into one library at the same moment, each its own company: all six are
+    carried (each reads, merges and swaps in the layers holding the library's flock)."""
+    names = [f"corp{i}" for i in range(6)]
+    for name in names:
+        write(tmp_path / name / name / "superspec.yaml",
+              f"superspec: 1\nkind: company\nname: {name}\n")
+    runs = [subprocess.Popen([sys.executable, "-m", "superspec", "library", "add-layers",
+                              "--layers", str(tmp_path / name), "--library", str(library)],
+                             stderr=subprocess.PIPE, text=True) for name in names]
+    errors = [run.stderr.read() for run in runs if run.wait(timeout=120)]  # type: ignore[union-attr]
+    assert errors == []
+    index = (library / "resources/superspec/layers/index.txt").read_text().splitlines()
+    assert sorted(line for line in index if not line.startswith("#")) == \
+        [f"{name}/superspec.yaml" for name in names]
