@@ -5,6 +5,7 @@ timeout and retries. A webhook never blocks for long nor fails a release."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 from collections.abc import Callable
@@ -30,10 +31,7 @@ class Audit:
     def event(self, name: str, **details: Any) -> None:
         entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                  "environment": self.env, "project": self.project, "event": name, **details}
-        path = audit_path(self.env)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as log:
-            log.write(json.dumps(entry, sort_keys=True) + "\n")
+        append_line(audit_path(self.env), json.dumps(entry, sort_keys=True))
         for hook in self.webhooks:
             if not hook.events or name in hook.events:
                 self._post(hook.url, entry)
@@ -54,9 +52,32 @@ class Audit:
                  f"({entry['event']}); the release goes on")
 
 
-def read(env: str) -> list[dict[str, Any]]:
+def append_line(path: Path, line: str) -> None:
+    """Append ``line`` in one write. A line cut short earlier (a runner killed while writing,
+    a full disk) is ended first, so it cannot swallow this one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        lines = audit_path(env).read_text(encoding="utf-8").splitlines()
+        size = os.fstat(fd).st_size
+        start = "\n" if size and os.pread(fd, 1, size - 1) != b"\n" else ""
+        os.write(fd, (start + line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+def read(env: str) -> list[dict[str, Any]]:
+    """The events of ``env``'s log, oldest first; a line that is not a whole event (cut short
+    when its writer was killed) is left out."""
+    try:
+        lines = audit_path(env).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
-    return [json.loads(line) for line in lines if line.strip()]
+    events = []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and {"time", "project", "event"} <= event.keys():
+            events.append(event)
+    return events
