@@ -123,13 +123,20 @@ def machine_key(directory: Path, create: bool = False) -> bytes | None:
             data = os.read(fd, KEY_BYTES + 1)
         finally:
             os.close(fd)
-        return data if len(data) == KEY_BYTES else None
+        if len(data) == KEY_BYTES:
+            return data
+        # a key is only ever renamed or linked into place whole: a short one was left by a
+        # writer of an older version killed mid-write; replaced, it would not stop the cache
+        if not create or not _create_key(path, replace=True):
+            return None
     return None
 
 
-def _create_key(path: Path) -> bool:
+def _create_key(path: Path, replace: bool = False) -> bool:
     """Write a new key beside the cache directory: a private temp file (O_EXCL, 0600) linked to
-    its name, which fails when another process got there first (its key is then used)."""
+    its name, which fails when another process got there first (its key is then used). The key
+    is never visible half-written: a reader finding it short would run without the cache, and
+    a writer killed in between would leave the cache off for good."""
     import tempfile
 
     try:
@@ -139,19 +146,17 @@ def _create_key(path: Path) -> bool:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(os.urandom(KEY_BYTES))
+        if replace:
+            os.replace(tmp, path)
+            return True
         try:
             os.link(tmp, path)
         except FileExistsError:
             pass
-        except OSError:  # no hard links here: create the name exclusively instead
-            try:
-                out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
-            except FileExistsError:
-                return True
-            except OSError:
-                return False
-            with os.fdopen(out, "wb") as handle:
-                handle.write(os.urandom(KEY_BYTES))
+        except OSError:  # no hard links here: rename the whole key into place instead (a
+            # key created meanwhile by another process is replaced: what it signed is a miss)
+            if not os.path.lexists(path):
+                os.rename(tmp, path)
     except OSError:
         return False
     finally:
