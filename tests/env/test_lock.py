@@ -162,3 +162,29 @@ def test_a_holder_leaves_a_lease_taken_over_from_it_alone(tmp_path: Path, other:
         time.sleep(0.1)  # renewals meanwhile leave the other runner's lease alone
         assert json.loads(_lease(tmp_path).read_text()) == planted
     assert json.loads(_lease(tmp_path).read_text())["pid"] == other
+
+
+def test_a_held_lease_nests_within_its_process(tmp_path: Path) -> None:
+    """merge holds the parent while it deploys into it (deploy takes the parent's lease)."""
+    with environment_lock("test", tmp_path):
+        held = _lease(tmp_path).read_text()
+        with environment_lock("test", tmp_path):
+            assert _lease(tmp_path).read_text() == held
+        assert _lease(tmp_path).read_text() == held  # the inner block did not return it
+    assert not _lease(tmp_path).exists()
+
+
+@pytest.mark.parametrize("held", ["test", "test-fix"])
+def test_merge_compares_nothing_while_either_side_is_being_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, other: int, held: str) -> None:
+    """The three-way comparison and the deploys see both sides hold still: with either side's
+    lease held by another runner, merge stops before it reads anything (no engine is used)."""
+    from superspec.env.merge import merge
+
+    monkeypatch.setenv("SUPERSPEC_DATA_DIR", str(tmp_path))
+    (tmp_path / "locks").mkdir()
+    (tmp_path / "locks" / f"{held}.lease").write_text(json.dumps(_holder(other)))
+    with pytest.raises(InputError, match=f"environment '{held}' is being changed by "):
+        merge(None, "test-fix", "test", {})  # type: ignore[arg-type]
+    assert not (tmp_path / "locks" / ("test-fix.lease" if held == "test" else "test.lease")) \
+        .exists()

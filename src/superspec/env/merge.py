@@ -7,6 +7,7 @@ wins. Row data is never merged.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,6 +15,7 @@ from superspec.engine.docker import DockerEngine
 from superspec.env.apply import Lineage, Outcome, Say, exact_image, read_spec, up
 from superspec.env.desired import AppPlan
 from superspec.env.destroy import destroy
+from superspec.env.lock import environment_lock
 from superspec.env.names import router_name
 from superspec.env.serverspec import AppliedMigration, AppSpec, ServerSpec
 from superspec.errors import InputError, UsageError
@@ -128,18 +130,24 @@ def merge(engine: DockerEngine, child: str, parent: str, plans: dict[str, AppPla
           timeout: float = 60.0, say: Say = lambda _: None) -> tuple[MergePlan, list[Outcome]]:
     """Merge ``child`` into ``parent``: nothing changes when there are conflicts (InputError
     listing them) or with ``dry_run``. The child is destroyed afterwards unless ``keep``."""
-    found = plan_merge(engine, child, parent, plans, take)
-    if found.conflicts:
-        raise MergeConflicts(child, parent, found.conflicts)
-    if dry_run:
-        return found, []
-    outcomes = []
-    for plan, app in found.deploy:
-        outcomes.append(up(engine, replace(plan, version=app.version,
-                                           image=exact_image(engine, app)),
-                           timeout=timeout, say=say, lineage=Lineage(merged_from=child)))
-    if not keep:
-        destroy(engine, child, say=say)
+    # both sides hold still from the three-way comparison to the last deploy (a dry run only
+    # reads)
+    with contextlib.ExitStack() as held:
+        if not dry_run:
+            held.enter_context(environment_lock(parent))
+            held.enter_context(environment_lock(child))
+        found = plan_merge(engine, child, parent, plans, take)
+        if found.conflicts:
+            raise MergeConflicts(child, parent, found.conflicts)
+        if dry_run:
+            return found, []
+        outcomes = []
+        for plan, app in found.deploy:
+            outcomes.append(up(engine, replace(plan, version=app.version,
+                                               image=exact_image(engine, app)),
+                               timeout=timeout, say=say, lineage=Lineage(merged_from=child)))
+        if not keep:
+            destroy(engine, child, say=say)
     return found, outcomes
 
 

@@ -31,15 +31,15 @@ def split(engine: DockerEngine, parent: str, new: str, plans: list[AppPlan], *,
         raise UsageError(f"a sub-environment needs a name of its own, not '{parent}'")
     if engine.container_state(router_name(new)) is not None:
         raise InputError(f"environment '{new}' exists already; destroy it or pick another name")
-    header = _parent_spec(engine, parent)
-    forked = {plan.project for plan in plans}
-    missing = sorted(forked - {app.project for app in header.apps})
-    if missing:
-        raise InputError(f"environment '{parent}' does not run {', '.join(missing)} "
-                         f"(it runs: {', '.join(a.project for a in header.apps) or 'nothing'})")
-    fallback = tuple(a.project.lower() for a in header.apps if a.project not in forked)
     outcomes = []
-    with environment_lock(parent):  # the copies are of a parent nobody is changing
+    with environment_lock(parent):  # the split point and copies: of a parent nobody changes
+        header = _parent_spec(engine, parent)
+        forked = {plan.project for plan in plans}
+        missing = sorted(forked - {app.project for app in header.apps})
+        if missing:
+            raise InputError(f"environment '{parent}' does not run {', '.join(missing)} (it "
+                             f"runs: {', '.join(a.project for a in header.apps) or 'nothing'})")
+        fallback = tuple(a.project.lower() for a in header.apps if a.project not in forked)
         for plan in sorted(plans, key=lambda p: p.project):
             app = header.app(plan.project)
             assert app is not None
