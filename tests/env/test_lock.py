@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -188,3 +189,21 @@ def test_merge_compares_nothing_while_either_side_is_being_changed(
         merge(None, "test-fix", "test", {})  # type: ignore[arg-type]
     assert not (tmp_path / "locks" / ("test-fix.lease" if held == "test" else "test.lease")) \
         .exists()
+
+
+def test_another_thread_of_the_holding_process_is_refused(tmp_path: Path) -> None:
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with environment_lock("test", tmp_path):
+                outcome.append("entered")
+        except InputError as exc:
+            outcome.append(str(exc))
+
+    with environment_lock("test", tmp_path):
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=30)
+    assert len(outcome) == 1 and outcome[0].startswith(
+        f"environment 'test' is being changed by {socket.gethostname()} pid {os.getpid()}")

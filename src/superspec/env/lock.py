@@ -33,7 +33,7 @@ from superspec.fileio import write_atomic
 LEASE_SECONDS = 600.0  # a holder that cannot be probed is gone after this long unrenewed
 RENEW_SECONDS = 60.0
 _IDENTITY = ("host", "pidns", "pid", "started", "since")
-_held: set[Path] = set()  # the leases this process holds
+_held: set[tuple[Path, int]] = set()  # the leases this process holds, by holding thread
 
 
 def _pid_namespace() -> str | None:
@@ -141,12 +141,13 @@ def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
     """Hold the lease of ``env`` for the block; InputError when another runner holds it.
 
     Reading the lease and writing one's own happen under the guard's flock, so two runners
-    arriving together can never both find the lease free or stale. Within one process the
-    lease nests: an inner block of a held environment neither takes nor returns it."""
+    arriving together can never both find the lease free or stale. Within the thread holding
+    it the lease nests: an inner block neither takes nor returns it."""
     folder = (directory or data_dir()) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{env}.lease"
-    if path in _held:  # this process holds it already (merge deploys into the parent it holds)
+    held = (path, threading.get_ident())
+    if held in _held:  # this thread holds it already (merge deploys into the parent it holds)
         yield
         return
     mine = _holder()
@@ -158,11 +159,11 @@ def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
         _write(path, mine)  # none, or a killed or expired holder's: take over
     renewal = _Renewal(folder, env, mine)
     renewal.start()
-    _held.add(path)
+    _held.add(held)
     try:
         yield
     finally:
-        _held.discard(path)
+        _held.discard(held)
         renewal.done.set()
         renewal.join()
         with _guarded(folder, env), contextlib.suppress(OSError):
