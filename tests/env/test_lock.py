@@ -207,3 +207,11 @@ def test_another_thread_of_the_holding_process_is_refused(tmp_path: Path) -> Non
         thread.join(timeout=30)
     assert len(outcome) == 1 and outcome[0].startswith(
         f"environment 'test' is being changed by {socket.gethostname()} pid {os.getpid()}")
+
+
+def test_a_holder_hidden_from_proc_is_probed_by_signal(tmp_path: Path, other: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc mounted with hidepid shows no other user's process: its holder is not called gone."""
+    _plant(tmp_path, _holder(other))
+    monkeypatch.setattr(lock, "_started", lambda pid: None)
+    _refused(tmp_path, other)

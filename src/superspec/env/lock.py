@@ -76,9 +76,10 @@ def _stale(holder: dict[str, object]) -> bool:
     pid = holder.get("pid")
     if holder.get("host") == socket.gethostname() and isinstance(pid, int) and pid > 0 \
             and "pidns" in holder and holder["pidns"] == _pid_namespace():
-        if holder.get("started") is None:
+        started = _started(pid) if holder.get("started") is not None else None
+        if started is None:  # no start time to compare (or /proc hides the process: hidepid)
             return not _alive(pid)
-        return _started(pid) != holder["started"]  # gone, or the pid was reused
+        return started != holder["started"]  # the pid now belongs to a newer process
     until = holder.get("until")
     return not isinstance(until, (int, float)) or until < time.time()
 
