@@ -1,11 +1,14 @@
-"""Reading only regular files (never waiting on a FIFO or a device), and writing files so that a
-failure never leaves a half-written one behind."""
+"""Reading only regular files (never waiting on a FIFO or a device), writing files so that a
+failure never leaves a half-written one behind, and holding an flock while several files change
+together."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import stat
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -43,6 +46,8 @@ def read_regular(path: Path) -> bytes:
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write ``data`` to a temp file beside ``path``, then rename it over ``path``."""
+    import tempfile  # (3 ms: not on the paths that only read, or only lock)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -53,3 +58,20 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def flocked(path: Path, *, create: bool = False, strict: bool = True) -> Iterator[None]:
+    """An exclusive flock on ``path`` for the block: a folder, or a file (made when ``create``).
+    The kernel drops it with its process, so a killed run never leaves it held. ``strict=False``:
+    a file system refusing flock (a folder on NFS) leaves the block unlocked instead of failing."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT if create else os.O_RDONLY, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            if strict:
+                raise
+        yield
+    finally:
+        os.close(fd)

@@ -10,20 +10,18 @@ and the library's layers directory is replaced in one step (an atomic rename exc
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
-import fcntl
 import os
 import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from superspec.errors import InputError, Location, SpecError, SuperspecError
+from superspec.fileio import flocked
 from superspec.paths import display_path
 
 TYPE_CHECKING = False
@@ -53,7 +51,8 @@ def add_layers(source: Path, library: Path) -> LayersResult:
     """Copy the layers in ``source`` into the shared library checkout ``library``."""
     target = _library_layers(library)
     files = _files(source)
-    with _locked(target.parent):  # another add-layers into this library waits: no lost update
+    # another add-layers into this library waits: no lost update
+    with flocked(target.parent, strict=False):
         return _merge_into(source, target, files)
 
 
@@ -78,17 +77,6 @@ def _merge_into(source: Path, target: Path, files: dict[str, bytes]) -> LayersRe
             raise InputError(f"cannot write the library's layers: {exc.strerror or exc}",
                              location=Location(display_path(target))) from None
     return result
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive flock on ``folder`` (the library's resources/superspec) for the block."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _library_layers(library: Path) -> Path:

@@ -17,7 +17,6 @@ Who may take a lease over:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import socket
@@ -28,7 +27,7 @@ from pathlib import Path
 
 from superspec.env.paths import data_dir
 from superspec.errors import InputError
-from superspec.fileio import write_atomic
+from superspec.fileio import flocked, write_atomic
 
 LEASE_SECONDS = 600.0  # a holder that cannot be probed is gone after this long unrenewed
 RENEW_SECONDS = 60.0
@@ -90,16 +89,9 @@ def _describe(holder: dict[str, object]) -> str:
     return f"{holder.get('host')} pid {holder.get('pid')}{job}, since {since}"
 
 
-@contextlib.contextmanager
-def _guarded(folder: Path, env: str) -> Iterator[None]:
-    """Exclusive use of ``env``'s lease file for a few reads and writes: an flock, which the
-    kernel drops with its process, so a killed runner never leaves it held."""
-    fd = os.open(folder / f"{env}.guard", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+def _guarded(folder: Path, env: str) -> contextlib.AbstractContextManager[None]:
+    """Exclusive use of ``env``'s lease file for a few reads and writes."""
+    return flocked(folder / f"{env}.guard", create=True)
 
 
 def _read(path: Path) -> dict[str, object] | None:

@@ -9,7 +9,6 @@ what the run wrote and restores what it replaced.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import stat
 import threading
@@ -19,6 +18,7 @@ from operator import eq
 from pathlib import Path
 
 from superspec.errors import InputError, Location
+from superspec.fileio import flocked
 from superspec.package import artifact as kinds
 from superspec.package import digestcache
 from superspec.package import wheel as wheels
@@ -195,14 +195,10 @@ class _Run:
 
 @contextlib.contextmanager
 def _folders_locked(folders: set[Path]) -> Iterator[None]:
-    """An exclusive flock on each folder, taken in one order (no two runs wait on each other).
-    A file system refusing flock on a folder (some network file systems) is left unlocked."""
+    """An exclusive flock on each folder, taken in one order (no two runs wait on each other)."""
     with contextlib.ExitStack() as stack:
         for folder in sorted(folders):
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            stack.callback(os.close, fd)
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            stack.enter_context(flocked(folder, strict=False))
         yield
 
 
