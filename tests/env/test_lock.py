@@ -215,3 +215,12 @@ def test_a_holder_hidden_from_proc_is_probed_by_signal(tmp_path: Path, other: in
     _plant(tmp_path, _holder(other))
     monkeypatch.setattr(lock, "_started", lambda pid: None)
     _refused(tmp_path, other)
+
+
+def test_a_data_directory_it_cannot_write_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "locks").write_text("a file where the folder of leases belongs\n")
+    with pytest.raises(InputError, match="cannot take the lease of environment 'test': ") as err:
+        with environment_lock("test", tmp_path):
+            pytest.fail("entered without a lease")
+    assert err.value.location is not None
+    assert err.value.location.file.endswith("locks/test.lease")

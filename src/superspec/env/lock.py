@@ -26,8 +26,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from superspec.env.paths import data_dir
-from superspec.errors import InputError
+from superspec.errors import InputError, Location
 from superspec.fileio import flocked, write_atomic
+from superspec.paths import display_path
 
 LEASE_SECONDS = 600.0  # a holder that cannot be probed is gone after this long unrenewed
 RENEW_SECONDS = 60.0
@@ -137,19 +138,25 @@ def environment_lock(env: str, directory: Path | None = None) -> Iterator[None]:
     arriving together can never both find the lease free or stale. Within the thread holding
     it the lease nests: an inner block neither takes nor returns it."""
     folder = (directory or data_dir()) / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{env}.lease"
     held = (path, threading.get_ident())
     if held in _held:  # this thread holds it already (merge deploys into the parent it holds)
         yield
         return
     mine = _holder()
-    with _guarded(folder, env):
-        holder = _read(path)
-        if holder is not None and not _stale(holder):
-            raise InputError(f"environment '{env}' is being changed by {_describe(holder)}; "
-                             f"try again when it is done (the lease expires by itself)")
-        _write(path, mine)  # none, or a killed or expired holder's: take over
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with _guarded(folder, env):
+            holder = _read(path)
+            if holder is not None and not _stale(holder):
+                raise InputError(f"environment '{env}' is being changed by "
+                                 f"{_describe(holder)}; try again when it is done (the lease "
+                                 f"expires by itself)")
+            _write(path, mine)  # none, or a killed or expired holder's: take over
+    except OSError as exc:  # an unwritable data directory, a file where its folder belongs...
+        raise InputError(f"cannot take the lease of environment '{env}': "
+                         f"{exc.strerror or exc}", location=Location(display_path(path))) \
+            from None
     renewal = _Renewal(folder, env, mine)
     renewal.start()
     _held.add(held)
